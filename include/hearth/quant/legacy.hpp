@@ -1,0 +1,228 @@
+#pragma once
+// Scalar quantize / dequantize of the 32-element formats q4_0, q4_1, q5_0, q5_1, q8_0, q8_1.
+// The quantizers are ggml's reference quantizers (quantize_row_*_ref), operation for operation, so
+// their bytes equal what llama.cpp writes; the dequantizers do ggml's float math in ggml's order.
+// Typed functions take a count of BLOCKS (row-level functions in row.hpp take elements).
+#include <hearth/config.hpp>
+#include <hearth/fp16.hpp>
+#include <hearth/quant/blocks.hpp>
+#include <hearth/quant/float_order.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+HEARTH_NAMESPACE_BEGIN
+namespace quant {
+
+// The 5th bits of the q5 formats: a 32-bit little-endian mask stored as 4 bytes.
+inline std::uint32_t load_qh(const std::uint8_t (&qh)[4]) noexcept {
+    return static_cast<std::uint32_t>(qh[0]) | static_cast<std::uint32_t>(qh[1]) << 8 |
+           static_cast<std::uint32_t>(qh[2]) << 16 | static_cast<std::uint32_t>(qh[3]) << 24;
+}
+inline void store_qh(std::uint8_t (&qh)[4], std::uint32_t v) noexcept {
+    for (int i = 0; i < 4; ++i) qh[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+namespace detail {
+// The value of largest magnitude (with its sign); the first one wins a tie, as in ggml.
+inline float signed_absmax(const float* x, std::size_t n) noexcept {
+    float amax = 0.0f, max = 0.0f;
+    for (std::size_t j = 0; j < n; ++j)
+        if (amax < std::fabs(x[j])) {
+            amax = std::fabs(x[j]);
+            max = x[j];
+        }
+    return max;
+}
+inline void min_max(const float* x, std::size_t n, float& min, float& max) noexcept {
+    min = std::numeric_limits<float>::max();
+    max = -std::numeric_limits<float>::max();
+    for (std::size_t j = 0; j < n; ++j) {
+        if (x[j] < min) min = x[j];
+        if (x[j] > max) max = x[j];
+    }
+}
+}  // namespace detail
+
+// ---- q4_0 --------------------------------------------------------------------------------
+inline void quantize(const float* x, block_q4_0* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk4_0;
+    for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
+        // The signed extreme maps to -8, so the full range [-8, 7] is used on the other side.
+        const float d = detail::signed_absmax(x, qk) / -8;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            const int q0 = std::min(15, static_cast<int>(product(x[j], id) + 8.5f));
+            const int q1 = std::min(15, static_cast<int>(product(x[qk / 2 + j], id) + 8.5f));
+            y[i].qs[j] = static_cast<std::uint8_t>(q0 | q1 << 4);
+        }
+    }
+}
+inline void dequantize(const block_q4_0* x, float* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk4_0;
+    for (std::size_t i = 0; i < nblocks; ++i, y += qk) {
+        const float d = fp16_to_fp32(x[i].d);
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            y[j] = static_cast<float>((x[i].qs[j] & 0x0F) - 8) * d;
+            y[j + qk / 2] = static_cast<float>((x[i].qs[j] >> 4) - 8) * d;
+        }
+    }
+}
+
+// ---- q4_1 --------------------------------------------------------------------------------
+inline void quantize(const float* x, block_q4_1* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk4_1;
+    for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
+        float min, max;
+        detail::min_max(x, qk, min, max);
+        const float d = (max - min) / 15;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        y[i].m = fp32_to_fp16(min);
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            const int q0 = std::min(15, static_cast<int>(product(x[j] - min, id) + 0.5f));
+            const int q1 = std::min(15, static_cast<int>(product(x[qk / 2 + j] - min, id) + 0.5f));
+            y[i].qs[j] = static_cast<std::uint8_t>(q0 | q1 << 4);
+        }
+    }
+}
+inline void dequantize(const block_q4_1* x, float* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk4_1;
+    for (std::size_t i = 0; i < nblocks; ++i, y += qk) {
+        const float d = fp16_to_fp32(x[i].d), m = fp16_to_fp32(x[i].m);
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            y[j] = product(static_cast<float>(x[i].qs[j] & 0x0F), d) + m;
+            y[j + qk / 2] = product(static_cast<float>(x[i].qs[j] >> 4), d) + m;
+        }
+    }
+}
+
+// ---- q5_0 --------------------------------------------------------------------------------
+inline void quantize(const float* x, block_q5_0* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk5_0;
+    for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
+        const float d = detail::signed_absmax(x, qk) / -16;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        std::uint32_t qh = 0;
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            const int q0 = std::min(31, static_cast<int>(product(x[j], id) + 16.5f));
+            const int q1 = std::min(31, static_cast<int>(product(x[qk / 2 + j], id) + 16.5f));
+            y[i].qs[j] = static_cast<std::uint8_t>((q0 & 0x0F) | (q1 & 0x0F) << 4);
+            qh |= static_cast<std::uint32_t>((q0 & 0x10) >> 4) << j;
+            qh |= static_cast<std::uint32_t>((q1 & 0x10) >> 4) << (j + qk / 2);
+        }
+        store_qh(y[i].qh, qh);
+    }
+}
+inline void dequantize(const block_q5_0* x, float* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk5_0;
+    for (std::size_t i = 0; i < nblocks; ++i, y += qk) {
+        const float d = fp16_to_fp32(x[i].d);
+        const std::uint32_t qh = load_qh(x[i].qh);
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            const int h0 = static_cast<int>((qh >> j) << 4 & 0x10);
+            const int h1 = static_cast<int>((qh >> (j + 12)) & 0x10);
+            y[j] = static_cast<float>(((x[i].qs[j] & 0x0F) | h0) - 16) * d;
+            y[j + qk / 2] = static_cast<float>(((x[i].qs[j] >> 4) | h1) - 16) * d;
+        }
+    }
+}
+
+// ---- q5_1 --------------------------------------------------------------------------------
+inline void quantize(const float* x, block_q5_1* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk5_1;
+    for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
+        float min, max;
+        detail::min_max(x, qk, min, max);
+        const float d = (max - min) / 31;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        y[i].m = fp32_to_fp16(min);
+        std::uint32_t qh = 0;
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            // ggml converts straight to uint8 here (no clamp): (x-min)*id never exceeds 31.5.
+            const int q0 = static_cast<std::uint8_t>(product(x[j] - min, id) + 0.5f);
+            const int q1 = static_cast<std::uint8_t>(product(x[qk / 2 + j] - min, id) + 0.5f);
+            y[i].qs[j] = static_cast<std::uint8_t>((q0 & 0x0F) | (q1 & 0x0F) << 4);
+            qh |= static_cast<std::uint32_t>((q0 & 0x10) >> 4) << j;
+            qh |= static_cast<std::uint32_t>((q1 & 0x10) >> 4) << (j + qk / 2);
+        }
+        store_qh(y[i].qh, qh);
+    }
+}
+inline void dequantize(const block_q5_1* x, float* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk5_1;
+    for (std::size_t i = 0; i < nblocks; ++i, y += qk) {
+        const float d = fp16_to_fp32(x[i].d), m = fp16_to_fp32(x[i].m);
+        const std::uint32_t qh = load_qh(x[i].qh);
+        for (std::size_t j = 0; j < qk / 2; ++j) {
+            const int h0 = static_cast<int>((qh >> j) << 4 & 0x10);
+            const int h1 = static_cast<int>((qh >> (j + 12)) & 0x10);
+            y[j] = product(static_cast<float>((x[i].qs[j] & 0x0F) | h0), d) + m;
+            y[j + qk / 2] = product(static_cast<float>((x[i].qs[j] >> 4) | h1), d) + m;
+        }
+    }
+}
+
+// ---- q8_0 --------------------------------------------------------------------------------
+namespace detail {
+inline float absmax(const float* x, std::size_t n) noexcept {
+    float amax = 0.0f;
+    for (std::size_t j = 0; j < n; ++j) amax = std::max(amax, std::fabs(x[j]));
+    return amax;
+}
+// roundf: halves away from zero. |v| <= 127 by construction of the scale.
+inline std::int8_t round_to_i8(float v) noexcept {
+    return static_cast<std::int8_t>(std::round(v));
+}
+}  // namespace detail
+
+inline void quantize(const float* x, block_q8_0* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk8_0;
+    for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
+        const float d = detail::absmax(x, qk) / 127;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        for (std::size_t j = 0; j < qk; ++j) y[i].qs[j] = detail::round_to_i8(x[j] * id);
+    }
+}
+inline void dequantize(const block_q8_0* x, float* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk8_0;
+    for (std::size_t i = 0; i < nblocks; ++i, y += qk) {
+        const float d = fp16_to_fp32(x[i].d);
+        for (std::size_t j = 0; j < qk; ++j) y[j] = static_cast<float>(x[i].qs[j]) * d;
+    }
+}
+
+// ---- q8_1 --------------------------------------------------------------------------------
+inline void quantize(const float* x, block_q8_1* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk8_1;
+    for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
+        const float d = detail::absmax(x, qk) / 127;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = fp32_to_fp16(d);
+        int sum = 0;
+        for (std::size_t j = 0; j < qk; ++j) {
+            y[i].qs[j] = detail::round_to_i8(x[j] * id);
+            sum += y[i].qs[j];
+        }
+        // s uses the unrounded float d, as ggml does: the dot product's min term reads it.
+        y[i].s = fp32_to_fp16(static_cast<float>(sum) * d);
+    }
+}
+// ggml has no q8_1 dequantizer (it is an activation format); this one is d * q, like q8_0.
+inline void dequantize(const block_q8_1* x, float* y, std::size_t nblocks) noexcept {
+    constexpr std::size_t qk = qk8_1;
+    for (std::size_t i = 0; i < nblocks; ++i, y += qk) {
+        const float d = fp16_to_fp32(x[i].d);
+        for (std::size_t j = 0; j < qk; ++j) y[j] = static_cast<float>(x[i].qs[j]) * d;
+    }
+}
+
+}  // namespace quant
+HEARTH_NAMESPACE_END
