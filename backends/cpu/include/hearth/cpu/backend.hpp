@@ -1,0 +1,169 @@
+#pragma once
+// hearth::cpu::backend<Arch>: the CPU backend. Every op runs at once, on the calling thread and
+// the backend's thread pool. Weights are views into the file mapping (no copy); activations are
+// f32 row-major host tensors; the KV cache is host memory in the session's dtypes.
+#include <hearth/backend.hpp>
+#include <hearth/cpu/arch.hpp>
+#include <hearth/cpu/attention.hpp>
+#include <hearth/cpu/matmul.hpp>
+#include <hearth/cpu/ops/elementwise.hpp>
+#include <hearth/cpu/ops/norm.hpp>
+#include <hearth/cpu/ops/rope.hpp>
+#include <hearth/cpu/thread_pool.hpp>
+#include <hearth/error.hpp>
+#include <hearth/quant.hpp>
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu {
+
+// A matrix of f32 activations, or a view of rows/columns of one (views share the storage).
+struct host_tensor {
+    std::shared_ptr<float[]> storage;
+    float* data = nullptr;
+    std::size_t n_rows = 0, n_cols = 0, stride = 0;  // stride in floats between rows
+    float* row(std::size_t i) const { return data + i * stride; }
+};
+
+// A weight as the file has it, plus an f32 copy for small vectors stored in another type.
+struct host_weight {
+    matrix_view matrix{};            // rows x cols in the file's dtype (1 row for vectors)
+    const float* f32 = nullptr;      // the values as f32, for vectors (norm weights, biases)
+    std::shared_ptr<std::vector<float>> owned;  // backing for f32 when the file's type is not f32
+    std::size_t elements() const { return matrix.rows * matrix.cols; }
+};
+
+struct options {
+    unsigned threads = 0;  // 0: one per hardware thread
+};
+
+template <class Arch = native_arch>
+class backend {
+public:
+    using tensor = host_tensor;
+    using weight = host_weight;
+    using kv_layer = kv_storage;
+
+    explicit backend(options o = {})
+        : pool_(o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency())),
+          mm_{pool_} {}
+    backend(const backend&) = delete;
+    backend& operator=(const backend&) = delete;
+
+    const char* name() const { return arch_name<Arch>; }
+    unsigned threads() const { return pool_.size(); }
+    thread_pool& pool() { return pool_; }
+
+    // ---- memory ----------------------------------------------------------------------------
+    weight load(const gguf::tensor_view& t) {
+        weight w;
+        const std::size_t cols = t.ne[0], rows = t.rows();
+        w.matrix = matrix_view{t.type, rows, cols, t.data.data(), t.row_bytes()};
+        if (rows == 1) {  // vectors are read element-wise by the ops: give them as f32
+            if (t.type == dtype::f32) {
+                w.f32 = reinterpret_cast<const float*>(t.data.data());
+            } else {
+                w.owned = std::make_shared<std::vector<float>>(cols);
+                quant::dequantize_row(t.type, t.data.data(), w.owned->data(), cols);
+                w.f32 = w.owned->data();
+            }
+        }
+        return w;
+    }
+    tensor alloc(std::size_t rows, std::size_t cols) {
+        tensor t;
+        t.storage = std::shared_ptr<float[]>(new float[std::max<std::size_t>(1, rows * cols)]());
+        t.data = t.storage.get(), t.n_rows = rows, t.n_cols = cols, t.stride = cols;
+        return t;
+    }
+    tensor rows(const tensor& t, std::size_t first, std::size_t count) const {
+        tensor v = t;
+        v.data = t.data + first * t.stride, v.n_rows = count;
+        return v;
+    }
+    tensor cols(const tensor& t, std::size_t first, std::size_t count) const {
+        tensor v = t;
+        v.data = t.data + first, v.n_cols = count;
+        return v;
+    }
+    kv_layer alloc_kv(dtype k, dtype v, std::uint32_t cells, std::uint32_t heads, std::uint32_t hdk, std::uint32_t hdv) {
+        return kv_layer(k, v, cells, heads, hdk, hdv);
+    }
+    void read(const tensor& t, std::span<float> out) const {
+        for (std::size_t i = 0; i < t.n_rows; ++i)
+            std::memcpy(out.data() + i * t.n_cols, t.row(i), t.n_cols * sizeof(float));
+    }
+
+    // ---- ops -------------------------------------------------------------------------------
+    void get_rows(const weight& table, std::span<const std::int32_t> ids, tensor& out) {
+        cpu::get_rows<Arch>(table.matrix, ids.data(), ids.size(), out.data, out.stride);
+    }
+    void matmul(const weight& w, const tensor& x, tensor& y) {
+        cpu::matmul<Arch>(mm_, w.matrix, x.data, x.stride, x.n_rows, y.data, y.stride);
+    }
+    void add_bias(tensor& y, const weight& b) {
+        for_rows(y.n_rows, [&](std::size_t i) { cpu::add<Arch>(y.row(i), b.f32, y.row(i), y.n_cols); });
+    }
+    void rms_norm(const tensor& x, const weight* w, tensor& y, float eps) {
+        for_rows(x.n_rows, [&](std::size_t i) {
+            cpu::rms_norm<Arch>(x.row(i), w ? w->f32 : nullptr, y.row(i), x.n_cols, eps);
+        });
+    }
+    void rms_norm_heads(tensor& x, const weight& w, std::uint32_t head_dim, float eps) {
+        const std::size_t heads = x.n_cols / head_dim;
+        for_rows(x.n_rows, [&](std::size_t i) {
+            for (std::size_t h = 0; h < heads; ++h)
+                cpu::rms_norm<Arch>(x.row(i) + h * head_dim, w.f32, x.row(i) + h * head_dim, head_dim, eps);
+        });
+    }
+    void rope(tensor& x, std::uint32_t head_dim, std::span<const std::int32_t> positions, const rope_config& r,
+              const weight* freq_factors) {
+        const rope_params p{r.n_dims, r.neox, r.freq_base, r.freq_scale, freq_factors ? freq_factors->f32 : nullptr,
+                            r.ext_factor, r.attn_factor, r.beta_fast, r.beta_slow, r.n_ctx_orig};
+        const std::size_t heads = x.n_cols / head_dim;
+        for_rows(x.n_rows, [&](std::size_t i) {
+            cpu::rope_heads<Arch>(x.row(i), heads, head_dim, head_dim, positions[i], p);
+        });
+    }
+    void add(tensor& y, const tensor& x) {
+        for_rows(y.n_rows, [&](std::size_t i) { cpu::add<Arch>(y.row(i), x.row(i), y.row(i), y.n_cols); });
+    }
+    void scale(tensor& x, float s) {
+        for_rows(x.n_rows, [&](std::size_t i) { cpu::scale<Arch>(x.row(i), s, x.n_cols); });
+    }
+    void swiglu(const tensor& gate, const tensor& up, tensor& out) {
+        for_rows(out.n_rows, [&](std::size_t i) { cpu::swiglu<Arch>(gate.row(i), up.row(i), out.row(i), out.n_cols); });
+    }
+    void geglu(const tensor& gate, const tensor& up, tensor& out) {
+        for_rows(out.n_rows, [&](std::size_t i) { cpu::geglu<Arch>(gate.row(i), up.row(i), out.row(i), out.n_cols); });
+    }
+    void attention(kv_layer& kv, const tensor& q, const tensor& k, const tensor& v, const attention_batch& batch,
+                   const attention_params& ap, tensor& out) {
+        attention_reference(pool_, attn_scratch_, kv, q, k, v, batch, ap, out);
+    }
+
+private:
+    // Row-wise ops: one row per token; split across the pool only when there are many.
+    template <class F>
+    void for_rows(std::size_t n, F&& f) {
+        if (n < 4) {
+            for (std::size_t i = 0; i < n; ++i) f(i);
+            return;
+        }
+        pool_.parallel_for(n, [&](unsigned, std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) f(i);
+        });
+    }
+
+    thread_pool pool_;
+    matmul_context mm_;
+    std::vector<attention_scratch> attn_scratch_;
+};
+
+}  // namespace cpu
+HEARTH_NAMESPACE_END

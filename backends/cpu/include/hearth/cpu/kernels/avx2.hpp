@@ -1,0 +1,59 @@
+#pragma once
+// The AVX2 (+FMA, F16C) kernel set: every weight format has a SIMD kernel here.
+// Tile shapes: GEMV walks 4 rows at once (one activation load feeds 4 weight streams); GEMM tiles
+// are 4 rows x 3 tokens for the 32-element formats (12 accumulators + unpacked weights fit the 16
+// ymm registers) and 2 x 4 for the K-quants, whose super-block dot needs more temporaries.
+#include <hearth/cpu/kernels/avx2_kquants.hpp>
+#include <hearth/cpu/kernels/avx2_legacy.hpp>
+#include <hearth/cpu/kernels/avx2_quantize.hpp>
+#include <hearth/cpu/kernels/format.hpp>
+#include <hearth/cpu/kernels/hwy_float.hpp>
+#include <hearth/cpu/kernels/scalar.hpp>
+#include <hearth/cpu/kernels/tile.hpp>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu {
+
+namespace detail {
+// Float weights through the Highway kernels; K counted in elements.
+template <dtype T, int GemvRM, int GemmRM, int GemmRN>
+struct hwy_float_policy {
+    static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
+    static constexpr bool counts_elements = true;
+    template <int RM, int RN>
+    static void tile(const std::byte* w, std::size_t ws, const std::byte* a, std::size_t as, std::size_t k, float* y,
+                     std::size_t ys) {
+        hwy_float::tile<T, RM, RN>(w, ws, a, as, k, y, ys);
+    }
+};
+}  // namespace detail
+
+template <> struct format<avx2, dtype::f32> { using policy = detail::hwy_float_policy<dtype::f32, 4, 4, 3>; };
+template <> struct format<avx2, dtype::f16> { using policy = detail::hwy_float_policy<dtype::f16, 4, 4, 3>; };
+template <> struct format<avx2, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q4_0> { using policy = detail::block_policy<avx2_detail::q4_0_kernel, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q4_1> { using policy = detail::block_policy<avx2_detail::q4_1_kernel, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q8_0> { using policy = detail::block_policy<avx2_detail::q8_0_kernel, 4, 4, 3>; };
+template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_policy<avx2_detail::iq4_nl_kernel, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q2_k> { using policy = detail::block_policy<avx2_detail::q2_k_kernel, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q3_k> { using policy = detail::block_policy<avx2_detail::q3_k_kernel, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q4_k> { using policy = detail::block_policy<avx2_detail::q4_k_kernel, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q5_k> { using policy = detail::block_policy<avx2_detail::q5_k_kernel, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q6_k> { using policy = detail::block_policy<avx2_detail::q6_k_kernel, 2, 2, 4>; };
+
+template <> struct activation_quantizer<avx2> {
+    static void row(dtype act, const float* x, std::byte* out, std::size_t k) {
+        switch (act) {
+        case dtype::q8_0: return avx2_detail::quantize_q8_0(x, reinterpret_cast<quant::block_q8_0*>(out), k / 32);
+        case dtype::q8_1: return avx2_detail::quantize_q8_1(x, reinterpret_cast<quant::block_q8_1*>(out), k / 32);
+        case dtype::q8_k: return avx2_detail::quantize_q8_k(x, reinterpret_cast<quant::block_q8_k*>(out), k / qk_k);
+        case dtype::f16: return hwy_float::convert_row<dtype::f16>(x, out, k);
+        default: return scalar_detail::ref_quantize_activation(act, x, out, k);
+        }
+    }
+};
+
+}  // namespace cpu
+HEARTH_NAMESPACE_END

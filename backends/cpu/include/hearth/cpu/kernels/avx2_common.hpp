@@ -1,0 +1,85 @@
+#pragma once
+// Small named AVX2 intrinsic helpers shared by the AVX2 (and AVX-512) quantized kernels.
+//
+// Why raw intrinsics instead of Highway here: the fast int8 dot product on AVX2 is vpmaddubsw
+// (unsigned x signed bytes -> saturating int16 pair sums) followed by vpmaddwd against ones; Highway
+// 1.0.3 has no SatWidenMulPairwiseAdd, and its PromoteTo + ReorderWidenMulAccumulate route needs
+// four widenings per 32 bytes, which costs ~1.6x in these compute-heavy inner loops.
+// Only included when the compiler targets AVX2 (see kernels.hpp, the instruction-set edge).
+#include <hearth/config.hpp>
+#include <immintrin.h>
+#include <cstdint>
+#include <cstring>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu::avx2_detail {
+
+// Sum of the 8 float lanes.
+inline float hsum(__m256 v) noexcept {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// Sum of the 8 int32 lanes.
+inline int hsum_i32(__m256i v) noexcept {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+// fp16 bits -> float (exact; F16C).
+inline float half(std::uint16_t h) noexcept { return _cvtsh_ss(h); }
+
+// 32 unsigned bytes (each <= 128) times 32 signed bytes -> 8 int32 sums of 4 adjacent products.
+// vpmaddubsw saturates int16 pair sums: callers keep |u * s| * 2 <= 32767.
+inline __m256i madd_u8_i8(__m256i u, __m256i s) noexcept {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+// 32 signed bytes times 32 signed bytes -> 8 int32 sums of 4 adjacent products. vpmaddubsw
+// needs one unsigned side: |x| and y * sign(x) give the same products (x = -128 never occurs:
+// quantized values stay within [-127, 127]).
+inline __m256i dot_i8(__m256i x, __m256i y) noexcept {
+    return madd_u8_i8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+
+// Same as dot_i8 but leaves 16 int16 pair sums (for per-16-element scaling with vpmaddwd).
+inline __m256i dot_i8_pairs(__m256i x, __m256i y) noexcept {
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+
+// 16 packed nibble bytes -> 32 bytes in [0, 15]: low nibbles first (elements 0..15), then high
+// nibbles (elements 16..31), the order of the legacy 32-element formats.
+inline __m256i unpack_nibbles_16(const std::uint8_t* p) noexcept {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(b, 4), b);
+    return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+}
+
+// 32 bits -> 32 bytes: 0xFF where bit i of `bits` is set, 0 elsewhere (byte i <- bit i).
+inline __m256i bytes_from_bits(std::uint32_t bits) noexcept {
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32(static_cast<int>(bits)),
+        _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303));
+    // Every byte k (of 8) gets all bits but bit k set: OR then compare with all-ones tests bit k.
+    const __m256i others = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
+    return _mm256_cmpeq_epi8(_mm256_or_si256(spread, others), _mm256_set1_epi64x(-1));
+}
+
+inline std::uint32_t load_u32(const std::uint8_t* p) noexcept {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+inline __m256i load256(const void* p) noexcept { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+inline __m128i load128(const void* p) noexcept { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+
+// Two 128-bit halves -> 256 (lo in lanes 0..3).
+inline __m256i join(__m128i lo, __m128i hi) noexcept { return _mm256_set_m128i(hi, lo); }
+
+}  // namespace cpu::avx2_detail
+HEARTH_NAMESPACE_END

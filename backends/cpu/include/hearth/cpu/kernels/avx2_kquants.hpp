@@ -1,0 +1,233 @@
+#pragma once
+// AVX2 kernels of the K-quants (q2_K, q3_K, q4_K, q5_K, q6_K) against q8_K activation blocks.
+//
+// Per 256-element super-block: integer dot products per 32 lanes (vpmaddubsw), sub-block scales
+// applied with vpmaddwd while still integer, one float FMA with d_w * d_a at the end. Sub-block
+// minimums (q2_K, q4_K, q5_K) and q6_K's +32 bias use the activation block's bsums (sums of 16
+// activations), so they cost one vpmaddwd per super-block instead of work per element.
+#include <hearth/cpu/kernels/avx2_legacy.hpp>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu::avx2_detail {
+
+// 16 bytes -> 16 int16 where lanes 0..7 hold byte `lo` and lanes 8..15 byte `lo + 1`: the scale
+// of elements 0..15 and 16..31 of a 32-lane product (vpmaddubsw keeps the 128-bit halves apart).
+template <int lo>
+inline __m256i scale_pair_u8(__m128i bytes) noexcept {
+    const __m128i pick = _mm_set_epi8(lo + 1, lo + 1, lo + 1, lo + 1, lo + 1, lo + 1, lo + 1, lo + 1,
+                                      lo, lo, lo, lo, lo, lo, lo, lo);
+    return _mm256_cvtepu8_epi16(_mm_shuffle_epi8(bytes, pick));
+}
+template <int lo>
+inline __m256i scale_pair_i8(__m128i bytes) noexcept {
+    const __m128i pick = _mm_set_epi8(lo + 1, lo + 1, lo + 1, lo + 1, lo + 1, lo + 1, lo + 1, lo + 1,
+                                      lo, lo, lo, lo, lo, lo, lo, lo);
+    return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(bytes, pick));
+}
+
+// The 12-byte packing of q4_K / q5_K: 8 six-bit scales and 8 six-bit mins -> bytes 0..7 scales,
+// 8..15 mins.
+inline __m128i unpack_scales_mins_k4(const std::uint8_t* packed) noexcept {
+    std::uint32_t u[4];
+    std::memcpy(u, packed, 12);
+    constexpr std::uint32_t six = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
+    const std::uint32_t mins_hi = ((u[2] >> 4) & low4) | (((u[1] >> 6) & top2) << 4);
+    const std::uint32_t mins_lo = u[1] & six;
+    const std::uint32_t scales_hi = (u[2] & low4) | (((u[0] >> 6) & top2) << 4);
+    const std::uint32_t scales_lo = u[0] & six;
+    return _mm_set_epi32(static_cast<int>(mins_hi), static_cast<int>(mins_lo), static_cast<int>(scales_hi),
+                         static_cast<int>(scales_lo));
+}
+
+// q3_K's 16 six-bit scales (biased by 32) packed in 12 bytes -> 16 int8 in [-32, 31].
+inline __m128i unpack_scales_k3(const std::uint8_t* packed) noexcept {
+    std::uint32_t u[3];
+    std::memcpy(u, packed, 12);
+    constexpr std::uint32_t low4 = 0x0f0f0f0f, two = 0x03030303;
+    const std::uint32_t s0 = (u[0] & low4) | (((u[2] >> 0) & two) << 4);
+    const std::uint32_t s1 = (u[1] & low4) | (((u[2] >> 2) & two) << 4);
+    const std::uint32_t s2 = ((u[0] >> 4) & low4) | (((u[2] >> 4) & two) << 4);
+    const std::uint32_t s3 = ((u[1] >> 4) & low4) | (((u[2] >> 6) & two) << 4);
+    const __m128i biased = _mm_set_epi32(static_cast<int>(s3), static_cast<int>(s2), static_cast<int>(s1),
+                                         static_cast<int>(s0));
+    return _mm_sub_epi8(biased, _mm_set1_epi8(32));
+}
+
+struct no_prep {};
+
+struct q4_k_kernel : vec_acc {
+    using wblock = quant::block_q4_k;
+    using ablock = quant::block_q8_k;
+    using prepared = no_prep;
+    static prepared prepare(const wblock&) noexcept { return {}; }
+    static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
+        const __m128i sm = unpack_scales_mins_k4(w.scales);
+        // Minimum term: sum over 8 sub-blocks of min * (sum of its 32 activations).
+        const __m256i bs = load256(a.bsums);
+        const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+        const __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(mins, pair_sums));
+
+        // Scales as int16, duplicated in both 128-bit halves; word k = scale of sub-block k.
+        const __m128i sc16 = _mm_cvtepu8_epi16(sm);
+        const __m256i sc = _mm256_set_m128i(sc16, sc16);
+        const __m256i mask = _mm256_set1_epi8(0x0f);
+        __m256i sum = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q = load256(w.qs + 32 * j);
+            const __m256i lo = _mm256_and_si256(q, mask);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
+            const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a.qs + 64 * j));
+            const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a.qs + 64 * j + 32));
+            const __m256i s_lo = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
+            const __m256i s_hi = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
+            sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, s_lo), _mm256_madd_epi16(p_hi, s_hi)));
+        }
+        const float da = a.d;
+        s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
+        return _mm256_fmadd_ps(_mm256_set1_ps(-half(w.dmin) * da), _mm256_cvtepi32_ps(min_dot), s);
+    }
+};
+
+struct q5_k_kernel : vec_acc {
+    using wblock = quant::block_q5_k;
+    using ablock = quant::block_q8_k;
+    using prepared = no_prep;
+    static prepared prepare(const wblock&) noexcept { return {}; }
+    static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
+        const __m128i sm = unpack_scales_mins_k4(w.scales);
+        const __m256i bs = load256(a.bsums);
+        const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+        const __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(mins, pair_sums));
+
+        const __m128i sc16 = _mm_cvtepu8_epi16(sm);
+        const __m256i sc = _mm256_set_m128i(sc16, sc16);
+        const __m256i mask = _mm256_set1_epi8(0x0f);
+        const __m256i bit4 = _mm256_set1_epi8(0x10);
+        const __m256i qh = load256(w.qh);
+        __m256i sum = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q = load256(w.qs + 32 * j);
+            // Bit 2j of qh[l] is the fifth bit of element 64j + l, bit 2j+1 of element 64j + 32 + l.
+            const __m256i h_lo = _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), bit4);
+            const __m256i h_hi = _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), bit4);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, mask), h_lo);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), mask), h_hi);
+            const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a.qs + 64 * j));
+            const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a.qs + 64 * j + 32));
+            const __m256i s_lo = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
+            const __m256i s_hi = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
+            sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, s_lo), _mm256_madd_epi16(p_hi, s_hi)));
+        }
+        const float da = a.d;
+        s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
+        return _mm256_fmadd_ps(_mm256_set1_ps(-half(w.dmin) * da), _mm256_cvtepi32_ps(min_dot), s);
+    }
+};
+
+struct q6_k_kernel : vec_acc {
+    using wblock = quant::block_q6_k;
+    using ablock = quant::block_q8_k;
+    using prepared = no_prep;
+    static prepared prepare(const wblock&) noexcept { return {}; }
+
+    // One half (128 elements): 4 groups of 32 values in [0, 63], each split into two 16-element
+    // sub-blocks with their own int8 scale.
+    template <int h>
+    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales) noexcept {
+        const std::uint8_t* ql = w.ql + 64 * h;
+        const __m256i qh = load256(w.qh + 32 * h);
+        const std::int8_t* aq = a.qs + 128 * h;
+        const __m256i m4 = _mm256_set1_epi8(0x0f), m6 = _mm256_set1_epi8(0x30);
+        const __m256i l0 = load256(ql), l1 = load256(ql + 32);
+        const __m256i q0 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m6));
+        const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m6));
+        const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
+        const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                           _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
+        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q0, load256(aq)), scale_pair_i8<8 * h + 0>(scales));
+        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q1, load256(aq + 32)), scale_pair_i8<8 * h + 2>(scales));
+        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(q2, load256(aq + 64)), scale_pair_i8<8 * h + 4>(scales));
+        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(q3, load256(aq + 96)), scale_pair_i8<8 * h + 6>(scales));
+        return _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3));
+    }
+
+    static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
+        const __m128i scales = load128(w.scales);
+        // The stored values are q + 32: subtract 32 * sum_k scale_k * bsum_k once.
+        const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), load256(a.bsums)), 5);
+        const __m256i sum = _mm256_sub_epi32(_mm256_add_epi32(half_dot<0>(w, a, scales), half_dot<1>(w, a, scales)), bias);
+        return _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * a.d), _mm256_cvtepi32_ps(sum), s);
+    }
+};
+
+struct q2_k_kernel : vec_acc {
+    using wblock = quant::block_q2_k;
+    using ablock = quant::block_q8_k;
+    using prepared = no_prep;
+    static prepared prepare(const wblock&) noexcept { return {}; }
+
+    template <int h>
+    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales) noexcept {
+        const __m256i q = load256(w.qs + 32 * h);
+        const std::int8_t* aq = a.qs + 128 * h;
+        const __m256i m2 = _mm256_set1_epi8(3);
+        const __m256i q0 = _mm256_and_si256(q, m2);
+        const __m256i q1 = _mm256_and_si256(_mm256_srli_epi16(q, 2), m2);
+        const __m256i q2 = _mm256_and_si256(_mm256_srli_epi16(q, 4), m2);
+        const __m256i q3 = _mm256_and_si256(_mm256_srli_epi16(q, 6), m2);
+        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q0, load256(aq)), scale_pair_u8<8 * h + 0>(scales));
+        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q1, load256(aq + 32)), scale_pair_u8<8 * h + 2>(scales));
+        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(q2, load256(aq + 64)), scale_pair_u8<8 * h + 4>(scales));
+        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(q3, load256(aq + 96)), scale_pair_u8<8 * h + 6>(scales));
+        return _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3));
+    }
+
+    static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
+        const __m128i packed = load128(w.scales);
+        const __m128i scales = _mm_and_si128(packed, _mm_set1_epi8(0x0f));
+        const __m128i mins = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0f));
+        const __m256i min_dot = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins), load256(a.bsums));
+        const __m256i sum = _mm256_add_epi32(half_dot<0>(w, a, scales), half_dot<1>(w, a, scales));
+        const float da = a.d;
+        s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
+        return _mm256_fmadd_ps(_mm256_set1_ps(-half(w.dmin) * da), _mm256_cvtepi32_ps(min_dot), s);
+    }
+};
+
+struct q3_k_kernel : vec_acc {
+    using wblock = quant::block_q3_k;
+    using ablock = quant::block_q8_k;
+    using prepared = no_prep;
+    static prepared prepare(const wblock&) noexcept { return {}; }
+
+    // Group g (0..7) of 32 elements: low 2 bits from qs >> 2j of half h, high bit = bit g of hmask;
+    // value = low - (high ? 0 : 4) in [-4, 3].
+    template <int h, int j>
+    static __m256i group(__m256i q, __m256i hm, const std::int8_t* aq) noexcept {
+        const __m256i low = _mm256_and_si256(_mm256_srli_epi16(q, 2 * j), _mm256_set1_epi8(3));
+        const __m256i bit = _mm256_and_si256(hm, _mm256_set1_epi8(static_cast<char>(1 << (4 * h + j))));
+        const __m256i four = _mm256_and_si256(_mm256_cmpeq_epi8(bit, _mm256_setzero_si256()), _mm256_set1_epi8(4));
+        return dot_i8_pairs(_mm256_sub_epi8(low, four), load256(aq + 32 * j));
+    }
+    template <int h>
+    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i hm) noexcept {
+        const __m256i q = load256(w.qs + 32 * h);
+        const std::int8_t* aq = a.qs + 128 * h;
+        const __m256i p0 = _mm256_madd_epi16(group<h, 0>(q, hm, aq), scale_pair_i8<8 * h + 0>(scales));
+        const __m256i p1 = _mm256_madd_epi16(group<h, 1>(q, hm, aq), scale_pair_i8<8 * h + 2>(scales));
+        const __m256i p2 = _mm256_madd_epi16(group<h, 2>(q, hm, aq), scale_pair_i8<8 * h + 4>(scales));
+        const __m256i p3 = _mm256_madd_epi16(group<h, 3>(q, hm, aq), scale_pair_i8<8 * h + 6>(scales));
+        return _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3));
+    }
+    static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
+        const __m128i scales = unpack_scales_k3(w.scales);
+        const __m256i hm = load256(w.hmask);
+        const __m256i sum = _mm256_add_epi32(half_dot<0>(w, a, scales, hm), half_dot<1>(w, a, scales, hm));
+        return _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * a.d), _mm256_cvtepi32_ps(sum), s);
+    }
+};
+
+}  // namespace cpu::avx2_detail
+HEARTH_NAMESPACE_END

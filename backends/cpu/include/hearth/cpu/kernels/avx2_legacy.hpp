@@ -1,0 +1,111 @@
+#pragma once
+// AVX2 kernels of the 32-element formats (q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl) against q8_0 / q8_1
+// activation blocks.
+//
+// Each format unpacks a weight block into 32 int8 lanes once (`prepare`), then `dot` multiplies
+// them with one activation block: 8 int32 partial sums, converted to float and scaled by
+// d_w * d_a in one FMA. The tile driver (tile.hpp) reuses a prepared block across several tokens.
+#include <hearth/cpu/kernels/avx2_common.hpp>
+#include <hearth/dtype.hpp>
+#include <hearth/quant/blocks.hpp>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu::avx2_detail {
+
+// Common part: the accumulator is 8 float lanes, reduced once per output.
+struct vec_acc {
+    using acc = __m256;
+    static acc zero() noexcept { return _mm256_setzero_ps(); }
+    static float reduce(acc a) noexcept { return hsum(a); }
+};
+
+// Weights q = nibble - 8 in [-8, 7], activations q8_0.
+struct q4_0_kernel : vec_acc {
+    using wblock = quant::block_q4_0;
+    using ablock = quant::block_q8_0;
+    struct prepared { __m256i q; float d; };
+    static prepared prepare(const wblock& w) noexcept {
+        return {_mm256_sub_epi8(unpack_nibbles_16(w.qs), _mm256_set1_epi8(8)), half(w.d)};
+    }
+    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    }
+};
+
+// Weights q in [0, 15] with min m, activations q8_1 (s = d_a * sum(q_a) carries the min term).
+struct q4_1_kernel : vec_acc {
+    using wblock = quant::block_q4_1;
+    using ablock = quant::block_q8_1;
+    struct prepared { __m256i q; float d, m; };
+    static prepared prepare(const wblock& w) noexcept { return {unpack_nibbles_16(w.qs), half(w.d), half(w.m)}; }
+    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+        const __m256 sums = _mm256_cvtepi32_ps(madd_u8_i8(p.q, load256(a.qs)));
+        // m * s_a spread over the 8 lanes (exact: a power-of-two division) so one hsum covers it.
+        s = _mm256_add_ps(s, _mm256_set1_ps(p.m * half(a.s) * 0.125f));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    }
+};
+
+// Weights q = (nibble | high bit << 4) - 16 in [-16, 15], activations q8_0.
+struct q5_0_kernel : vec_acc {
+    using wblock = quant::block_q5_0;
+    using ablock = quant::block_q8_0;
+    struct prepared { __m256i q; float d; };
+    static prepared prepare(const wblock& w) noexcept {
+        const __m256i high = bytes_from_bits(load_u32(w.qh));
+        // Where the high bit is clear, OR-ing 0xF0 into the nibble gives nibble - 16 as int8.
+        const __m256i q = _mm256_or_si256(unpack_nibbles_16(w.qs), _mm256_andnot_si256(high, _mm256_set1_epi8(-16)));
+        return {q, half(w.d)};
+    }
+    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    }
+};
+
+// Weights q in [0, 31] with min m, activations q8_1.
+struct q5_1_kernel : vec_acc {
+    using wblock = quant::block_q5_1;
+    using ablock = quant::block_q8_1;
+    struct prepared { __m256i q; float d, m; };
+    static prepared prepare(const wblock& w) noexcept {
+        const __m256i high = _mm256_and_si256(bytes_from_bits(load_u32(w.qh)), _mm256_set1_epi8(0x10));
+        return {_mm256_or_si256(unpack_nibbles_16(w.qs), high), half(w.d), half(w.m)};
+    }
+    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+        const __m256 sums = _mm256_cvtepi32_ps(madd_u8_i8(p.q, load256(a.qs)));
+        s = _mm256_add_ps(s, _mm256_set1_ps(p.m * half(a.s) * 0.125f));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    }
+};
+
+struct q8_0_kernel : vec_acc {
+    using wblock = quant::block_q8_0;
+    using ablock = quant::block_q8_0;
+    struct prepared { __m256i q; float d; };
+    static prepared prepare(const wblock& w) noexcept { return {load256(w.qs), half(w.d)}; }
+    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    }
+};
+
+// Non-linear 4-bit: each nibble indexes a 16-entry int8 table (one vpshufb).
+struct iq4_nl_kernel : vec_acc {
+    using wblock = quant::block_iq4_nl;
+    using ablock = quant::block_q8_0;
+    struct prepared { __m256i q; float d; };
+    static prepared prepare(const wblock& w) noexcept {
+        const __m128i table = load128(quant::kvalues_iq4nl.data());
+        const __m256i q = _mm256_shuffle_epi8(_mm256_set_m128i(table, table), unpack_nibbles_16(w.qs));
+        return {q, half(w.d)};
+    }
+    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    }
+};
+
+}  // namespace cpu::avx2_detail
+HEARTH_NAMESPACE_END

@@ -1,0 +1,52 @@
+#pragma once
+// kernels<Arch>: the per-instruction-set entry points of the matmul (activation quantizer + tiled
+// row ranges), assembled from the format table. This header is the include side of the
+// instruction-set edge: it pulls in the kernel files the compile flags allow (arch.hpp decides).
+#include <hearth/cpu/arch.hpp>
+#include <hearth/cpu/kernels/format.hpp>
+#include <hearth/cpu/kernels/scalar.hpp>
+#include <hearth/cpu/kernels/tile.hpp>
+#include <hearth/cpu/matrix_view.hpp>
+#if defined(HEARTH_CPU_AVX2)
+#include <hearth/cpu/kernels/avx2.hpp>
+#endif
+#if defined(HEARTH_CPU_AVX512)
+#include <hearth/cpu/kernels/avx512.hpp>
+#endif
+#if defined(HEARTH_CPU_NEON)
+#include <hearth/cpu/kernels/neon.hpp>
+#endif
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu {
+
+template <class Arch> struct kernels {
+    // x (k floats) -> one activation row of `act` (the activation type of some weight type).
+    static void quantize_activation(dtype act, const float* x, std::byte* out, std::size_t k) {
+        activation_quantizer<Arch>::row(act, x, out, k);
+    }
+
+    // y[t * y_stride + r] = W[r] . a[t] for r in [r0, r1), t < n_tokens; a holds activation rows of
+    // activation_type_of(W.type), a_stride bytes apart.
+    static void rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a, std::size_t a_stride,
+                     std::size_t n_tokens, float* y, std::size_t y_stride) {
+        visit_weight_type(W.type, [&](auto tc) {
+            constexpr dtype T = decltype(tc)::value;
+            using P = policy_of<Arch, T>;
+            const std::size_t k_units = P::counts_elements ? W.cols : W.cols / traits(T).block_elems;
+            detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride);
+        });
+    }
+
+    // One dot product of a weight row with an activation row of k elements (attention scores,
+    // tests): the GEMV kernel on a single row.
+    static float dot(dtype w_type, const std::byte* w_row, const std::byte* a_row, std::size_t k) {
+        float out = 0.0f;
+        const matrix_view one{w_type, 1, k, w_row, row_bytes(w_type, k)};
+        rows(one, 0, 1, a_row, 0, 1, &out, 1);
+        return out;
+    }
+};
+
+}  // namespace cpu
+HEARTH_NAMESPACE_END

@@ -1,0 +1,102 @@
+#pragma once
+// The register-tiled loop nest shared by every arch and format (the idea of llamafile's tinyBLAS):
+// an RM x RN tile of outputs keeps RM*RN accumulators in registers while walking K once, so each
+// weight block is loaded (and unpacked) once for RN tokens and each activation block once for RM
+// rows. Edge tiles use smaller instantiations picked from a table, never a scalar fallback.
+//
+// A format kernel F supplies: wblock, ablock, acc, prepared, zero(), prepare(w), dot(p, w, a, acc),
+// reduce(acc) (see avx2_legacy.hpp). A tile policy P supplies tile<RM, RN>(...) and its sizes.
+#include <hearth/config.hpp>
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <utility>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu::detail {
+
+// Outputs y[t * y_stride + r] for r < RM, t < RN: RM weight rows (w_stride bytes apart) times RN
+// activation rows (a_stride bytes apart), each nb blocks long.
+template <class F, int RM, int RN>
+inline void block_tile(const std::byte* w, std::size_t w_stride, const std::byte* a, std::size_t a_stride,
+                       std::size_t nb, float* y, std::size_t y_stride) {
+    using wblock = typename F::wblock;
+    using ablock = typename F::ablock;
+    typename F::acc acc[RM][RN];
+    for (int r = 0; r < RM; ++r)
+        for (int t = 0; t < RN; ++t) acc[r][t] = F::zero();
+    const wblock* wr[RM];
+    const ablock* at[RN];
+    for (int r = 0; r < RM; ++r) wr[r] = reinterpret_cast<const wblock*>(w + r * w_stride);
+    for (int t = 0; t < RN; ++t) at[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
+    for (std::size_t b = 0; b < nb; ++b) {
+        for (int r = 0; r < RM; ++r) {
+            const wblock& wb = wr[r][b];
+            const auto p = F::prepare(wb);
+            for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p, wb, at[t][b], acc[r][t]);
+        }
+    }
+    for (int r = 0; r < RM; ++r)
+        for (int t = 0; t < RN; ++t) y[t * y_stride + r] = F::reduce(acc[r][t]);
+}
+
+// Tile policy for a block format: K is counted in blocks.
+template <class F, int GemvRM, int GemmRM, int GemmRN>
+struct block_policy {
+    static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
+    static constexpr bool counts_elements = false;
+    template <int RM, int RN>
+    static void tile(const std::byte* w, std::size_t ws, const std::byte* a, std::size_t as, std::size_t k_units,
+                     float* y, std::size_t ys) {
+        block_tile<F, RM, RN>(w, ws, a, as, k_units, y, ys);
+    }
+};
+
+using tile_fn = void (*)(const std::byte*, std::size_t, const std::byte*, std::size_t, std::size_t, float*, std::size_t);
+
+template <class P, int MaxRM, int MaxRN>
+struct tile_table {
+    template <std::size_t... I>
+    static constexpr std::array<tile_fn, MaxRM * MaxRN> make(std::index_sequence<I...>) {
+        return {&P::template tile<static_cast<int>(I / MaxRN) + 1, static_cast<int>(I % MaxRN) + 1>...};
+    }
+    static constexpr std::array<tile_fn, MaxRM * MaxRN> fns = make(std::make_index_sequence<MaxRM * MaxRN>{});
+    static tile_fn get(std::size_t rm, std::size_t rn) { return fns[(rm - 1) * MaxRN + (rn - 1)]; }
+};
+
+// Rows [r0, r1) of the output for all n_tokens activation rows. k_units is what P::tile counts
+// (blocks, or elements for float formats). y points at output (token 0, row 0).
+template <class P>
+inline void tiled_rows(const std::byte* w, std::size_t w_stride, std::size_t r0, std::size_t r1, const std::byte* a,
+                       std::size_t a_stride, std::size_t n_tokens, std::size_t k_units, float* y,
+                       std::size_t y_stride) {
+    if (n_tokens == 1) {
+        constexpr int rm = P::gemv_rm;
+        using table = tile_table<P, rm, 1>;
+        for (std::size_t r = r0; r < r1; r += rm) {
+            const std::size_t m = std::min<std::size_t>(rm, r1 - r);
+            table::get(m, 1)(w + r * w_stride, w_stride, a, a_stride, k_units, y + r, y_stride);
+        }
+        return;
+    }
+    constexpr int rm = P::gemm_rm, rn = P::gemm_rn;
+    using table = tile_table<P, rm, rn>;
+    // Token chunks whose activations stay in L2 (~192 KiB) while every row tile of this thread
+    // walks over them; the weights of the row range are re-read once per chunk.
+    const std::size_t chunk_bytes = 192 * 1024;
+    std::size_t chunk = std::max<std::size_t>(rn, chunk_bytes / std::max<std::size_t>(a_stride, 1) / rn * rn);
+    for (std::size_t t0 = 0; t0 < n_tokens; t0 += chunk) {
+        const std::size_t t1 = std::min(n_tokens, t0 + chunk);
+        for (std::size_t r = r0; r < r1; r += rm) {
+            const std::size_t m = std::min<std::size_t>(rm, r1 - r);
+            for (std::size_t t = t0; t < t1; t += rn) {
+                const std::size_t n = std::min<std::size_t>(rn, t1 - t);
+                table::get(m, n)(w + r * w_stride, w_stride, a + t * a_stride, a_stride, k_units,
+                                 y + t * y_stride + r, y_stride);
+            }
+        }
+    }
+}
+
+}  // namespace cpu::detail
+HEARTH_NAMESPACE_END

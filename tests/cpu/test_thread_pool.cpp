@@ -1,0 +1,87 @@
+#include "cpu_test_support.hpp"
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+using hearth::cpu::thread_pool;
+
+TEST_CASE("thread_pool: every index is visited exactly once, in contiguous chunks", "[cpu][thread_pool]") {
+    for (unsigned threads : {1u, 2u, 3u, 5u}) {
+        thread_pool pool(threads);
+        REQUIRE(pool.size() == threads);
+        for (std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{100}, std::size_t{1001}}) {
+            for (std::size_t grain : {std::size_t{1}, std::size_t{4}, std::size_t{16}}) {
+                std::vector<std::atomic<int>> hits(n);
+                std::mutex m;
+                std::set<unsigned> indices;
+                pool.parallel_for(
+                    n,
+                    [&](unsigned index, std::size_t b, std::size_t e) {
+                        CHECK(b < e);
+                        CHECK(e <= n);
+                        CHECK(index < threads);
+                        // Chunk starts are multiples of the grain.
+                        CHECK(b % grain == 0);
+                        for (std::size_t i = b; i < e; ++i) hits[i].fetch_add(1);
+                        std::lock_guard<std::mutex> lock(m);
+                        CHECK(indices.insert(index).second);  // each thread index runs one chunk
+                    },
+                    grain);
+                for (std::size_t i = 0; i < n; ++i) REQUIRE(hits[i].load() == 1);
+                const std::size_t units = (n + grain - 1) / grain;
+                CHECK(indices.size() == std::min<std::size_t>(threads, units));
+            }
+        }
+    }
+}
+
+TEST_CASE("thread_pool: chunks are balanced", "[cpu][thread_pool]") {
+    thread_pool pool(3);
+    std::vector<std::size_t> sizes(3, 0);
+    pool.parallel_for(300, [&](unsigned i, std::size_t b, std::size_t e) { sizes[i] = e - b; });
+    CHECK(sizes == std::vector<std::size_t>{100, 100, 100});
+}
+
+TEST_CASE("thread_pool: many small jobs in a row (workers park and wake)", "[cpu][thread_pool]") {
+    thread_pool pool(3);
+    std::atomic<long> total{0};
+    for (int job = 0; job < 2000; ++job)
+        pool.parallel_for(6, [&](unsigned, std::size_t b, std::size_t e) {
+            for (std::size_t i = b; i < e; ++i) total.fetch_add(static_cast<long>(i));
+        });
+    CHECK(total.load() == 2000L * 15);
+}
+
+TEST_CASE("thread_pool: an exception in a worker reaches the caller, the pool stays usable", "[cpu][thread_pool]") {
+    thread_pool pool(3);
+    CHECK_THROWS_AS(pool.parallel_for(30,
+                                      [](unsigned i, std::size_t, std::size_t) {
+                                          if (i == 2) throw std::runtime_error("worker failed");
+                                      }),
+                    std::runtime_error);
+    std::atomic<int> n{0};
+    pool.parallel_for(30, [&](unsigned, std::size_t b, std::size_t e) { n += static_cast<int>(e - b); });
+    CHECK(n.load() == 30);
+}
+
+TEST_CASE("thread_pool: a nested parallel_for runs inline instead of deadlocking", "[cpu][thread_pool]") {
+    thread_pool pool(2);
+    std::atomic<int> n{0};
+    pool.parallel_for(4, [&](unsigned, std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i)
+            pool.parallel_for(10, [&](unsigned inner, std::size_t b2, std::size_t e2) {
+                CHECK(inner == 0);
+                n += static_cast<int>(e2 - b2);
+            });
+    });
+    CHECK(n.load() == 40);
+}
+
+TEST_CASE("thread_pool: zero threads means one; empty ranges do nothing", "[cpu][thread_pool]") {
+    thread_pool pool(0);
+    CHECK(pool.size() == 1);
+    bool called = false;
+    pool.parallel_for(0, [&](unsigned, std::size_t, std::size_t) { called = true; });
+    CHECK_FALSE(called);
+}
