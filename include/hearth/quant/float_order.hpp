@@ -15,21 +15,18 @@
 HEARTH_NAMESPACE_BEGIN
 namespace quant {
 
-// GCC >= 12 has __builtin_assoc_barrier, which no contraction crosses. Clang's default
-// (-ffp-contract=on) fuses only within one source expression, so a function boundary is enough
-// there; MSVC does not contract by default. This is the one compiler edge of the quant code.
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_assoc_barrier)
-#define HEARTH_QUANT_ROUNDED(v) __builtin_assoc_barrier(v)
+// The barrier is an empty asm that claims to modify v: the optimizer can neither see through it
+// (no FMA forms across it) nor vectorize the loop around it, and the register round trip costs a
+// cycle or two. (GCC's __builtin_assoc_barrier is not enough: GCC 12 drops it when it vectorizes a
+// loop and fuses anyway.) MSVC does not contract by default. This is the one compiler edge here.
+#if defined(__GNUC__)
+inline float rounded(float v) noexcept {
+    __asm__("" : "+r"(v));
+    return v;
+}
+#else
+inline float rounded(float v) noexcept { return v; }
 #endif
-#endif
-#ifndef HEARTH_QUANT_ROUNDED
-#define HEARTH_QUANT_ROUNDED(v) (v)
-#endif
-
-// v (typically a product) as a float that a following + or - cannot be fused with.
-inline float rounded(float v) noexcept { return HEARTH_QUANT_ROUNDED(v); }
-#undef HEARTH_QUANT_ROUNDED
 
 // a*b rounded to float before any addition uses it.
 inline float product(float a, float b) noexcept { return rounded(a * b); }

@@ -128,7 +128,7 @@ inline float make_qkx2_quants(int n, int nmax, const float* x, const float* weig
                               bool use_mad) noexcept {
     float min = x[0], max = x[0];
     float sum_w = weights[0];
-    float sum_x = sum_w * x[0];
+    float sum_x = product(sum_w, x[0]);
     for (int i = 1; i < n; ++i) {
         if (x[i] < min) min = x[i];
         if (x[i] > max) max = x[i];

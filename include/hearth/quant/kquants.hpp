@@ -64,7 +64,7 @@ inline void quantize(const float* x, block_q2_k* y, std::size_t nblocks) noexcep
         for (int j = 0; j < 16; ++j) {
             const float d = fp16_to_fp32(y[i].d) * static_cast<float>(y[i].scales[j] & 0xF);
             if (d == 0.0f) continue;
-            const float dm = fp16_to_fp32(y[i].dmin) * static_cast<float>(y[i].scales[j] >> 4);
+            const float dm = product(fp16_to_fp32(y[i].dmin), static_cast<float>(y[i].scales[j] >> 4));
             for (int l = 0; l < 16; ++l)
                 L[16 * j + l] = static_cast<std::uint8_t>(std::clamp(nearest_int((x[16 * j + l] + dm) / d), 0, 3));
         }
@@ -76,7 +76,7 @@ inline void dequantize(const block_q2_k* x, float* y, std::size_t nblocks) noexc
         const float d = fp16_to_fp32(x[i].d), min = fp16_to_fp32(x[i].dmin);
         for (int e = 0; e < static_cast<int>(qk_k); ++e) {
             const std::uint8_t sc = x[i].scales[e / 16];
-            const float dl = d * static_cast<float>(sc & 0xF), ml = min * static_cast<float>(sc >> 4);
+            const float dl = d * static_cast<float>(sc & 0xF), ml = product(min, static_cast<float>(sc >> 4));
             y[e] = product(dl, static_cast<float>(detail::unpack_2bit(x[i].qs, e))) - ml;
         }
     }
@@ -175,7 +175,7 @@ inline void fit_k4_block(const float* x, int nmax, float rmin, int nstep, std::u
         k4_scale_min(j, packed, sc, m);
         const float d = fp16_to_fp32(d_out) * static_cast<float>(sc);
         if (d == 0.0f) continue;
-        const float dm = fp16_to_fp32(dmin_out) * static_cast<float>(m);
+        const float dm = product(fp16_to_fp32(dmin_out), static_cast<float>(m));
         for (int l = 0; l < 32; ++l)
             L[32 * j + l] = static_cast<std::uint8_t>(std::clamp(nearest_int((x[32 * j + l] + dm) / d), 0, nmax));
     }
@@ -197,7 +197,7 @@ inline void dequantize(const block_q4_k* x, float* y, std::size_t nblocks) noexc
         for (int j = 0; j < 8; ++j) {
             std::uint8_t sc, m;
             k4_scale_min(j, x[i].scales, sc, m);
-            const float dj = d * static_cast<float>(sc), mj = min * static_cast<float>(m);
+            const float dj = d * static_cast<float>(sc), mj = product(min, static_cast<float>(m));
             const std::uint8_t* q = x[i].qs + 32 * (j / 2);
             const int shift = 4 * (j % 2);
             for (int l = 0; l < 32; ++l) y[32 * j + l] = product(dj, static_cast<float>((q[l] >> shift) & 0xF)) - mj;
@@ -225,7 +225,7 @@ inline void dequantize(const block_q5_k* x, float* y, std::size_t nblocks) noexc
         for (int j = 0; j < 8; ++j) {
             std::uint8_t sc, m;
             k4_scale_min(j, x[i].scales, sc, m);
-            const float dj = d * static_cast<float>(sc), mj = min * static_cast<float>(m);
+            const float dj = d * static_cast<float>(sc), mj = product(min, static_cast<float>(m));
             const std::uint8_t* q = x[i].qs + 32 * (j / 2);
             const int shift = 4 * (j % 2);
             for (int l = 0; l < 32; ++l) {
