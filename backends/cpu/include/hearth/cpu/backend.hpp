@@ -5,7 +5,9 @@
 #include <hearth/backend.hpp>
 #include <hearth/cpu/arch.hpp>
 #include <hearth/cpu/attention.hpp>
+#include <hearth/cpu/get_rows.hpp>
 #include <hearth/cpu/matmul.hpp>
+#include <hearth/cpu/matrix_view.hpp>
 #include <hearth/cpu/ops/elementwise.hpp>
 #include <hearth/cpu/ops/norm.hpp>
 #include <hearth/cpu/ops/rope.hpp>
