@@ -8,7 +8,6 @@
 #include <test_paths.hpp>
 #include "vocab_cases.hpp"
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -70,29 +69,4 @@ TEST_CASE("every ggml-vocab file: ids exactly as llama.cpp, decode gives the inp
         WARN(path.filename().string() << ": " << passed << "/" << cases.size() << " cases exact");
     }
     CHECK(total > 0);
-}
-
-TEST_CASE("encoding 100 KB of text takes well under a second", "[tokenizer][perf]") {
-    const auto files = vocab_files();
-    if (files.empty()) {
-        WARN("SKIPPED: no ggml-vocab-*.gguf in " << (shared_dir() / "tokenizer").string());
-        return;
-    }
-    for (const auto& path : files) {
-        const fs::path inp = path.string() + ".inp";
-        if (!fs::exists(inp)) continue;
-        // The test inputs (many scripts, emoji, digits, white space runs) repeated to 100 KB.
-        const std::string sample = read_bytes(inp);
-        std::string text;
-        while (text.size() < 100 * 1024) text += sample;
-        const auto file = hearth::gguf::file::open(path);
-        const auto tok = hearth::tokenizer::from_gguf(file);
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto ids = tok.encode(text, false, false);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        WARN(path.filename().string() << ": " << text.size() << " bytes -> " << ids.size() << " tokens in "
-                                      << seconds * 1000 << " ms");
-        CHECK(seconds < 1.0);
-        CHECK(tok.decode(ids) == (tok.add_space_prefix() ? " " + text : text));
-    }
 }

@@ -12,7 +12,6 @@
 #include <hearth/tokenizer/vocabulary.hpp>
 #include <algorithm>
 #include <cstddef>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,14 +21,30 @@ namespace tokenization {
 
 namespace detail {
 
-// Merges one word (already in the vocabulary's alphabet) and appends its tokens.
-inline void bpe_merge_word(const vocabulary& v, std::string_view word, std::vector<token_id>& out,
-                           std::string& scratch) {
+// Buffers reused from word to word: most words are short, and allocating per word would cost
+// more than merging them.
+struct bpe_workspace {
     struct symbol {
         int prev, next;
         std::size_t start, n;
     };
+    struct bigram {
+        int left, right;
+        int rank;
+        std::size_t left_n, right_n;  // sizes when queued: a later change makes the entry stale
+    };
     std::vector<symbol> syms;
+    std::vector<bigram> heap;
+    std::string scratch;
+};
+
+// Merges one word (already in the vocabulary's alphabet) and appends its tokens.
+inline void bpe_merge_word(const vocabulary& v, std::string_view word, std::vector<token_id>& out, bpe_workspace& ws) {
+    using bigram = bpe_workspace::bigram;
+    auto& syms = ws.syms;
+    auto& heap = ws.heap;
+    syms.clear();
+    heap.clear();
     for (std::size_t off = 0; off < word.size();) {
         const std::size_t n = std::min(utf8::sequence_length(static_cast<unsigned char>(word[off])), word.size() - off);
         const int i = static_cast<int>(syms.size());
@@ -37,30 +52,26 @@ inline void bpe_merge_word(const vocabulary& v, std::string_view word, std::vect
         off += n;
     }
 
-    struct bigram {
-        int left, right;
-        int rank;
-        std::size_t left_n, right_n;  // sizes when queued: a later change makes the entry stale
-    };
-    // Lowest rank first; on equal ranks the leftmost pair.
+    // A heap with the lowest rank on top; on equal ranks the leftmost pair.
     auto lower_priority = [](const bigram& a, const bigram& b) {
         return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
     };
-    std::priority_queue<bigram, std::vector<bigram>, decltype(lower_priority)> queue(lower_priority);
     auto text = [&](int i) { return word.substr(syms[i].start, syms[i].n); };
     auto try_add = [&](int left, int right) {
         if (left < 0 || right < 0) return;
-        const int rank = v.merge_rank(text(left), text(right), scratch);
+        const int rank = v.merge_rank(text(left), text(right), ws.scratch);
         if (rank < 0) return;
-        queue.push({left, right, rank, syms[left].n, syms[right].n});
+        heap.push_back({left, right, rank, syms[left].n, syms[right].n});
+        std::push_heap(heap.begin(), heap.end(), lower_priority);
     };
     for (int i = 1; i < static_cast<int>(syms.size()); ++i) try_add(i - 1, i);
 
-    while (!queue.empty()) {
-        const bigram b = queue.top();
-        queue.pop();
-        symbol& l = syms[b.left];
-        symbol& r = syms[b.right];
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), lower_priority);
+        const bigram b = heap.back();
+        heap.pop_back();
+        auto& l = syms[b.left];
+        auto& r = syms[b.right];
         // Symbols start where they always started, so equal sizes mean equal texts (llama.cpp
         // compares the texts themselves).
         if (l.n == 0 || r.n == 0 || l.n != b.left_n || r.n != b.right_n) continue;
@@ -103,11 +114,13 @@ inline void bpe_encode(const vocabulary& v, const regex_splitter& splitter, std:
         }
         text = escaped;
     }
-    std::vector<std::string> words;
+    regex_splitter::words words;
     splitter.split(text, words);
 
-    std::string spelled, scratch;
-    for (const std::string& w : words) {
+    std::string spelled;
+    detail::bpe_workspace ws;
+    for (auto [b, e] : words.spans) {
+        const std::string_view w = std::string_view(words.text).substr(b, e - b);
         std::string_view word = w;
         if (pre.byte_encode) {
             spelled.clear();
@@ -120,7 +133,7 @@ inline void bpe_encode(const vocabulary& v, const regex_splitter& splitter, std:
                 continue;
             }
         }
-        detail::bpe_merge_word(v, word, out, scratch);
+        detail::bpe_merge_word(v, word, out, ws);
     }
 }
 

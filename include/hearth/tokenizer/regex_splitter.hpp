@@ -35,23 +35,35 @@ public:
         for (auto p : patterns) codes_.push_back(compile(p));
     }
 
-    // Appends the words of `text` to `words`, in order; their concatenation is `text` rebuilt
-    // from its decoded code points.
-    void split(std::string_view text, std::vector<std::string>& words) const {
-        if (text.empty()) return;
-        const std::vector<char32_t> cps = utf8::decode(text);
-        // The subject the regexes see, and where each code point starts in it.
+    // The words of a text: spans [begin, end) of `text`, which is the input rebuilt from its
+    // decoded code points (equal to the input when that is well-formed UTF-8).
+    struct words {
+        std::string text;
+        std::vector<std::pair<std::size_t, std::size_t>> spans;
+    };
+
+    void split(std::string_view input, words& out) const {
+        out.text.clear();
+        out.spans.clear();
+        if (input.empty()) return;
+        const std::vector<char32_t> cps = utf8::decode(input);
+        // The subject the regexes see, and where each code point starts in it and in out.text.
         std::string subject;
-        subject.reserve(text.size());
-        std::vector<std::size_t> starts;
+        subject.reserve(input.size());
+        out.text.reserve(input.size());
+        std::vector<std::size_t> starts, text_starts;
         starts.reserve(cps.size() + 1);
+        text_starts.reserve(cps.size() + 1);
         for (char32_t cp : cps) {
             starts.push_back(subject.size());
+            text_starts.push_back(out.text.size());
+            utf8::append(out.text, cp);
             if (cp >= 0x80 && utf8::is_whitespace(cp)) cp = 0x0B;
             else if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = utf8::replacement;  // PCRE2 rejects these
             utf8::append(subject, cp);
         }
         starts.push_back(subject.size());
+        text_starts.push_back(out.text.size());
 
         std::vector<std::pair<std::size_t, std::size_t>> pieces{{0, subject.size()}}, next;
         for (const auto& code : codes_) {
@@ -62,13 +74,19 @@ public:
             pieces.swap(next);
         }
 
+        out.spans.reserve(pieces.size());
         for (auto [begin, end] : pieces) {
             const auto first = std::lower_bound(starts.begin(), starts.end(), begin) - starts.begin();
             const auto last = std::lower_bound(starts.begin(), starts.end(), end) - starts.begin();
-            std::string w;
-            for (auto i = first; i < last; ++i) utf8::append(w, cps[static_cast<std::size_t>(i)]);
-            words.push_back(std::move(w));
+            out.spans.emplace_back(text_starts[static_cast<std::size_t>(first)], text_starts[static_cast<std::size_t>(last)]);
         }
+    }
+
+    // Convenience: the words as strings.
+    void split(std::string_view input, std::vector<std::string>& out) const {
+        words w;
+        split(input, w);
+        for (auto [b, e] : w.spans) out.push_back(w.text.substr(b, e - b));
     }
 
 private:
