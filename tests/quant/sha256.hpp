@@ -24,7 +24,8 @@ inline std::string sha256_hex(const void* data, std::size_t size) {
     const auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
 
     // Message + 0x80 + zero padding + 64-bit big-endian bit length, to a multiple of 64 bytes.
-    std::vector<std::uint8_t> msg(static_cast<const std::uint8_t*>(data), static_cast<const std::uint8_t*>(data) + size);
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    std::vector<std::uint8_t> msg(bytes, bytes + size);
     msg.push_back(0x80);
     while (msg.size() % 64 != 56) msg.push_back(0);
     const std::uint64_t bits = static_cast<std::uint64_t>(size) * 8;

@@ -73,9 +73,11 @@ TEST_CASE("quantize_row writes llama.cpp's bytes for every format", "[quant][ref
             const std::size_t block = traits(*t).block_bytes;
             CHECK(hex(q.data(), block) == expect["first_block"].get<std::string>());
             std::string differing_rows;
-            for (std::size_t r = 0; r < nrows; ++r)
-                if (quant_test::sha256_hex(q.data() + r * row_len, row_len) != expect["row_sha256"][r].get<std::string>())
+            for (std::size_t r = 0; r < nrows; ++r) {
+                const auto want = expect["row_sha256"][r].get<std::string>();
+                if (quant_test::sha256_hex(q.data() + r * row_len, row_len) != want)
                     differing_rows += " " + std::to_string(r);
+            }
             INFO("rows that differ from ggml:" << differing_rows);
             CHECK(quant_test::sha256_hex(q.data(), q.size()) == expect["sha256"].get<std::string>());
 

@@ -105,7 +105,8 @@ TEST_CASE("per-element error of the 32-element formats stays within one block's 
             }
             // A scale below fp16's normal range keeps only an absolute 2^-25 (it may even flush to
             // zero): that times the largest level.
-            const double top_level = t == dtype::q4_0 || t == dtype::q4_1 ? 16 : t == dtype::q5_0 || t == dtype::q5_1 ? 32 : 128;
+            const bool four_bit = t == dtype::q4_0 || t == dtype::q4_1, five_bit = t == dtype::q5_0 || t == dtype::q5_1;
+            const double top_level = four_bit ? 16 : five_bit ? 32 : 128;
             bound += top_level * 0x1p-25 + (t == dtype::q4_1 || t == dtype::q5_1 ? 0x1p-25 : 0.0);
             for (std::size_t i = b; i < b + 32; ++i) {
                 INFO(name(t) << " block " << b / 32 << " element " << i - b << ": x=" << x[i] << " y=" << y[i]);
