@@ -63,6 +63,7 @@ private:
 };
 
 inline hearth::gguf::file parse(const bytes& b) { return hearth::gguf::file::parse(b, "corpus.gguf"); }
+hearth::gguf::file parse(bytes&&) = delete;  // the file's views would dangle
 
 // Parsing must throw hearth::error of `kind` whose message contains every fragment.
 inline void require_error(const bytes& b, hearth::errc kind, std::initializer_list<std::string_view> fragments) {

@@ -59,9 +59,11 @@ info_fields locate_info(const bytes& b, std::string_view name) {
 }  // namespace
 
 TEST_CASE("the valid corpus base files parse", "[gguf][hostile]") {
-    const auto f = gguf_test::parse(valid_small());
+    const auto small = valid_small();
+    const auto f = gguf_test::parse(small);
     CHECK(f.tensor("w").data.size() == 256);
-    const auto g = gguf_test::parse(writer_file());
+    const auto made = writer_file();
+    const auto g = gguf_test::parse(made);
     CHECK(g.tensors().size() == 2);
 }
 
@@ -259,7 +261,8 @@ TEST_CASE("general.alignment: zero, not a power of two, wrong type", "[gguf][hos
                   errc::bad_format, {"general.alignment", "expected type u32, found u64"});
     require_error(with_alignment([](raw_builder& b) { b.str("general.alignment").u32(string_type).str("32"); }),
                   errc::bad_format, {"general.alignment", "found string"});
-    const auto ok = gguf_test::parse(with_alignment([](raw_builder& b) { b.kv_u32("general.alignment", 64); }));
+    const auto ok_bytes = with_alignment([](raw_builder& b) { b.kv_u32("general.alignment", 64); });
+    const auto ok = gguf_test::parse(ok_bytes);
     CHECK(ok.alignment() == 64);
     CHECK(ok.data_offset() == 128);
 }

@@ -58,6 +58,8 @@ public:
     static file open(const std::filesystem::path& path);
     // Parses bytes the caller owns and keeps alive for the file's lifetime (no copy).
     static file parse(std::span<const std::byte> bytes, std::string source = "<memory>");
+    // A temporary buffer would die before the views into it: refuse it at compile time.
+    static file parse(std::vector<std::byte>&&, std::string = {}) = delete;
 
     std::uint32_t version() const noexcept { return version_; }
     std::size_t alignment() const noexcept { return alignment_; }

@@ -60,8 +60,9 @@ inline constexpr bool is_scalar_value = value_type_of<T>().has_value();
 }  // namespace detail
 
 // A metadata value owned by the writer, already in its GGUF encoding (without the type tag).
-// Build one with encoded_value::of(x) for scalars, strings and vectors/spans of them, or
-// encoded_value::array(elements) for arrays of arrays.
+// Build one with encoded_value::of(x) for scalars, strings and vectors/spans of them (or a
+// gguf::value read from another file, copied as is), or encoded_value::array(elements) for
+// arrays of arrays.
 class encoded_value {
 public:
     value_type type() const noexcept { return type_; }
@@ -73,6 +74,17 @@ public:
         encoded_value v;
         if constexpr (std::is_same_v<T, encoded_value>) {
             return x;
+        } else if constexpr (std::is_same_v<T, value>) {
+            // A value read from another file: its payload bytes are already in GGUF encoding.
+            v.type_ = x.type();
+            if (x.is_array()) {
+                v.elem_type_ = x.array_type();
+                detail::append_le<std::uint32_t>(v.payload_, static_cast<std::uint32_t>(v.elem_type_));
+                detail::append_le<std::uint64_t>(v.payload_, x.size());
+            } else if (x.type() == value_type::string) {
+                detail::append_le<std::uint64_t>(v.payload_, x.raw().size());
+            }
+            detail::append_bytes(v.payload_, x.raw());
         } else if constexpr (detail::is_scalar_value<T>) {
             v.type_ = *value_type_of<T>();
             if constexpr (std::is_arithmetic_v<T>) {
