@@ -31,17 +31,17 @@ struct hwy_float_policy {
 template <> struct format<avx2, dtype::f32> { using policy = detail::hwy_float_policy<dtype::f32, 4, 4, 3>; };
 template <> struct format<avx2, dtype::f16> { using policy = detail::hwy_float_policy<dtype::f16, 4, 4, 3>; };
 template <> struct format<avx2, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q4_0> { using policy = detail::block_policy<avx2_detail::q4_0_kernel, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q4_1> { using policy = detail::block_policy<avx2_detail::q4_1_kernel, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q8_0> { using policy = detail::block_policy<avx2_detail::q8_0_kernel, 4, 4, 3>; };
-template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_policy<avx2_detail::iq4_nl_kernel, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q2_k> { using policy = detail::block_policy<avx2_detail::q2_k_kernel, 2, 2, 4>; };
-template <> struct format<avx2, dtype::q3_k> { using policy = detail::block_policy<avx2_detail::q3_k_kernel, 2, 2, 4>; };
-template <> struct format<avx2, dtype::q4_k> { using policy = detail::block_policy<avx2_detail::q4_k_kernel, 2, 2, 4>; };
-template <> struct format<avx2, dtype::q5_k> { using policy = detail::block_policy<avx2_detail::q5_k_kernel, 2, 2, 4>; };
-template <> struct format<avx2, dtype::q6_k> { using policy = detail::block_policy<avx2_detail::q6_k_kernel, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q4_0> { using policy = detail::block_policy<avx2_detail::q4_0_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q4_1> { using policy = detail::block_policy<avx2_detail::q4_1_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q8_0> { using policy = detail::block_policy<avx2_detail::q8_0_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_policy<avx2_detail::iq4_nl_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q2_k> { using policy = detail::block_policy<avx2_detail::q2_k_kernel<>, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q3_k> { using policy = detail::block_policy<avx2_detail::q3_k_kernel<>, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q4_k> { using policy = detail::block_policy<avx2_detail::q4_k_kernel<>, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q5_k> { using policy = detail::block_policy<avx2_detail::q5_k_kernel<>, 2, 2, 4>; };
+template <> struct format<avx2, dtype::q6_k> { using policy = detail::block_policy<avx2_detail::q6_k_kernel<>, 2, 2, 4>; };
 
 template <> struct activation_quantizer<avx2> {
     static void row(dtype act, const float* x, std::byte* out, std::size_t k) {

@@ -51,6 +51,22 @@ inline __m256i dot_i8_pairs(__m256i x, __m256i y) noexcept {
     return _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
 }
 
+// The integer multiply-add primitives the quantized kernels are written against. AVX2 spells them
+// with vpmaddubsw/vpmaddwd; the AVX-512 VNNI set (avx512.hpp) swaps in vpdpbusd/vpdpwssd, which
+// fuse the widening and the accumulation, and reuses every kernel unchanged.
+struct avx2_ops {
+    // 32 unsigned x 32 signed bytes -> 8 int32 sums of 4 products (see madd_u8_i8).
+    static __m256i madd_u8_i8(__m256i u, __m256i s) noexcept { return avx2_detail::madd_u8_i8(u, s); }
+    // 32 signed x 32 signed bytes -> 8 int32 sums of 4 products.
+    static __m256i dot_i8(__m256i x, __m256i y) noexcept {
+        return madd_u8_i8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+    }
+    // acc + pairwise int16 products summed into int32 (vpmaddwd + vpaddd).
+    static __m256i madd_i16_acc(__m256i acc, __m256i a, __m256i b) noexcept {
+        return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+    }
+};
+
 // 16 packed nibble bytes -> 32 bytes in [0, 15]: low nibbles first (elements 0..15), then high
 // nibbles (elements 16..31), the order of the legacy 32-element formats.
 inline __m256i unpack_nibbles_16(const std::uint8_t* p) noexcept {

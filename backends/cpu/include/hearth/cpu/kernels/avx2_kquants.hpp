@@ -55,6 +55,7 @@ inline __m128i unpack_scales_k3(const std::uint8_t* packed) noexcept {
 
 struct no_prep {};
 
+template <class I = avx2_ops>
 struct q4_k_kernel : vec_acc {
     using wblock = quant::block_q4_k;
     using ablock = quant::block_q8_k;
@@ -81,7 +82,7 @@ struct q4_k_kernel : vec_acc {
             const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a.qs + 64 * j + 32));
             const __m256i s_lo = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
             const __m256i s_hi = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
-            sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, s_lo), _mm256_madd_epi16(p_hi, s_hi)));
+            sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, s_lo), p_hi, s_hi);
         }
         const float da = a.d;
         s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
@@ -89,6 +90,7 @@ struct q4_k_kernel : vec_acc {
     }
 };
 
+template <class I = avx2_ops>
 struct q5_k_kernel : vec_acc {
     using wblock = quant::block_q5_k;
     using ablock = quant::block_q8_k;
@@ -118,7 +120,7 @@ struct q5_k_kernel : vec_acc {
             const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a.qs + 64 * j + 32));
             const __m256i s_lo = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
             const __m256i s_hi = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
-            sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, s_lo), _mm256_madd_epi16(p_hi, s_hi)));
+            sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, s_lo), p_hi, s_hi);
         }
         const float da = a.d;
         s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
@@ -126,6 +128,7 @@ struct q5_k_kernel : vec_acc {
     }
 };
 
+template <class I = avx2_ops>
 struct q6_k_kernel : vec_acc {
     using wblock = quant::block_q6_k;
     using ablock = quant::block_q8_k;
@@ -135,7 +138,7 @@ struct q6_k_kernel : vec_acc {
     // One half (128 elements): 4 groups of 32 values in [0, 63], each split into two 16-element
     // sub-blocks with their own int8 scale.
     template <int h>
-    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales) noexcept {
+    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i acc_i) noexcept {
         const std::uint8_t* ql = w.ql + 64 * h;
         const __m256i qh = load256(w.qh + 32 * h);
         const std::int8_t* aq = a.qs + 128 * h;
@@ -146,22 +149,23 @@ struct q6_k_kernel : vec_acc {
         const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
         const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
                                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
-        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q0, load256(aq)), scale_pair_i8<8 * h + 0>(scales));
-        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q1, load256(aq + 32)), scale_pair_i8<8 * h + 2>(scales));
-        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(q2, load256(aq + 64)), scale_pair_i8<8 * h + 4>(scales));
-        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(q3, load256(aq + 96)), scale_pair_i8<8 * h + 6>(scales));
-        return _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q0, load256(aq)), scale_pair_i8<8 * h + 0>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q1, load256(aq + 32)), scale_pair_i8<8 * h + 2>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q2, load256(aq + 64)), scale_pair_i8<8 * h + 4>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q3, load256(aq + 96)), scale_pair_i8<8 * h + 6>(scales));
+        return acc_i;
     }
 
     static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
         const __m128i scales = load128(w.scales);
         // The stored values are q + 32: subtract 32 * sum_k scale_k * bsum_k once.
         const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), load256(a.bsums)), 5);
-        const __m256i sum = _mm256_sub_epi32(_mm256_add_epi32(half_dot<0>(w, a, scales), half_dot<1>(w, a, scales)), bias);
+        const __m256i sum = _mm256_sub_epi32(half_dot<1>(w, a, scales, half_dot<0>(w, a, scales, _mm256_setzero_si256())), bias);
         return _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * a.d), _mm256_cvtepi32_ps(sum), s);
     }
 };
 
+template <class I = avx2_ops>
 struct q2_k_kernel : vec_acc {
     using wblock = quant::block_q2_k;
     using ablock = quant::block_q8_k;
@@ -169,7 +173,7 @@ struct q2_k_kernel : vec_acc {
     static prepared prepare(const wblock&) noexcept { return {}; }
 
     template <int h>
-    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales) noexcept {
+    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i acc_i) noexcept {
         const __m256i q = load256(w.qs + 32 * h);
         const std::int8_t* aq = a.qs + 128 * h;
         const __m256i m2 = _mm256_set1_epi8(3);
@@ -177,11 +181,11 @@ struct q2_k_kernel : vec_acc {
         const __m256i q1 = _mm256_and_si256(_mm256_srli_epi16(q, 2), m2);
         const __m256i q2 = _mm256_and_si256(_mm256_srli_epi16(q, 4), m2);
         const __m256i q3 = _mm256_and_si256(_mm256_srli_epi16(q, 6), m2);
-        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q0, load256(aq)), scale_pair_u8<8 * h + 0>(scales));
-        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q1, load256(aq + 32)), scale_pair_u8<8 * h + 2>(scales));
-        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(q2, load256(aq + 64)), scale_pair_u8<8 * h + 4>(scales));
-        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(q3, load256(aq + 96)), scale_pair_u8<8 * h + 6>(scales));
-        return _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q0, load256(aq)), scale_pair_u8<8 * h + 0>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q1, load256(aq + 32)), scale_pair_u8<8 * h + 2>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q2, load256(aq + 64)), scale_pair_u8<8 * h + 4>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q3, load256(aq + 96)), scale_pair_u8<8 * h + 6>(scales));
+        return acc_i;
     }
 
     static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
@@ -189,13 +193,14 @@ struct q2_k_kernel : vec_acc {
         const __m128i scales = _mm_and_si128(packed, _mm_set1_epi8(0x0f));
         const __m128i mins = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0f));
         const __m256i min_dot = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins), load256(a.bsums));
-        const __m256i sum = _mm256_add_epi32(half_dot<0>(w, a, scales), half_dot<1>(w, a, scales));
+        const __m256i sum = half_dot<1>(w, a, scales, half_dot<0>(w, a, scales, _mm256_setzero_si256()));
         const float da = a.d;
         s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
         return _mm256_fmadd_ps(_mm256_set1_ps(-half(w.dmin) * da), _mm256_cvtepi32_ps(min_dot), s);
     }
 };
 
+template <class I = avx2_ops>
 struct q3_k_kernel : vec_acc {
     using wblock = quant::block_q3_k;
     using ablock = quant::block_q8_k;
@@ -212,19 +217,19 @@ struct q3_k_kernel : vec_acc {
         return dot_i8_pairs(_mm256_sub_epi8(low, four), load256(aq + 32 * j));
     }
     template <int h>
-    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i hm) noexcept {
+    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i hm, __m256i acc_i) noexcept {
         const __m256i q = load256(w.qs + 32 * h);
         const std::int8_t* aq = a.qs + 128 * h;
-        const __m256i p0 = _mm256_madd_epi16(group<h, 0>(q, hm, aq), scale_pair_i8<8 * h + 0>(scales));
-        const __m256i p1 = _mm256_madd_epi16(group<h, 1>(q, hm, aq), scale_pair_i8<8 * h + 2>(scales));
-        const __m256i p2 = _mm256_madd_epi16(group<h, 2>(q, hm, aq), scale_pair_i8<8 * h + 4>(scales));
-        const __m256i p3 = _mm256_madd_epi16(group<h, 3>(q, hm, aq), scale_pair_i8<8 * h + 6>(scales));
-        return _mm256_add_epi32(_mm256_add_epi32(p0, p1), _mm256_add_epi32(p2, p3));
+        acc_i = I::madd_i16_acc(acc_i, group<h, 0>(q, hm, aq), scale_pair_i8<8 * h + 0>(scales));
+        acc_i = I::madd_i16_acc(acc_i, group<h, 1>(q, hm, aq), scale_pair_i8<8 * h + 2>(scales));
+        acc_i = I::madd_i16_acc(acc_i, group<h, 2>(q, hm, aq), scale_pair_i8<8 * h + 4>(scales));
+        acc_i = I::madd_i16_acc(acc_i, group<h, 3>(q, hm, aq), scale_pair_i8<8 * h + 6>(scales));
+        return acc_i;
     }
     static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
         const __m128i scales = unpack_scales_k3(w.scales);
         const __m256i hm = load256(w.hmask);
-        const __m256i sum = _mm256_add_epi32(half_dot<0>(w, a, scales, hm), half_dot<1>(w, a, scales, hm));
+        const __m256i sum = half_dot<1>(w, a, scales, hm, half_dot<0>(w, a, scales, hm, _mm256_setzero_si256()));
         return _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * a.d), _mm256_cvtepi32_ps(sum), s);
     }
 };

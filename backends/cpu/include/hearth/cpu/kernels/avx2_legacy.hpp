@@ -12,6 +12,7 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
 
+// Each kernel is a template over the integer primitives I (avx2_ops, or VNNI's on AVX-512).
 // Common part: the accumulator is 8 float lanes, reduced once per output.
 struct vec_acc {
     using acc = __m256;
@@ -20,6 +21,7 @@ struct vec_acc {
 };
 
 // Weights q = nibble - 8 in [-8, 7], activations q8_0.
+template <class I = avx2_ops>
 struct q4_0_kernel : vec_acc {
     using wblock = quant::block_q4_0;
     using ablock = quant::block_q8_0;
@@ -28,19 +30,20 @@ struct q4_0_kernel : vec_acc {
         return {_mm256_sub_epi8(unpack_nibbles_16(w.qs), _mm256_set1_epi8(8)), half(w.d)};
     }
     static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
         return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
     }
 };
 
 // Weights q in [0, 15] with min m, activations q8_1 (s = d_a * sum(q_a) carries the min term).
+template <class I = avx2_ops>
 struct q4_1_kernel : vec_acc {
     using wblock = quant::block_q4_1;
     using ablock = quant::block_q8_1;
     struct prepared { __m256i q; float d, m; };
     static prepared prepare(const wblock& w) noexcept { return {unpack_nibbles_16(w.qs), half(w.d), half(w.m)}; }
     static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(madd_u8_i8(p.q, load256(a.qs)));
+        const __m256 sums = _mm256_cvtepi32_ps(I::madd_u8_i8(p.q, load256(a.qs)));
         // m * s_a spread over the 8 lanes (exact: a power-of-two division) so one hsum covers it.
         s = _mm256_add_ps(s, _mm256_set1_ps(p.m * half(a.s) * 0.125f));
         return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
@@ -48,6 +51,7 @@ struct q4_1_kernel : vec_acc {
 };
 
 // Weights q = (nibble | high bit << 4) - 16 in [-16, 15], activations q8_0.
+template <class I = avx2_ops>
 struct q5_0_kernel : vec_acc {
     using wblock = quant::block_q5_0;
     using ablock = quant::block_q8_0;
@@ -59,12 +63,13 @@ struct q5_0_kernel : vec_acc {
         return {q, half(w.d)};
     }
     static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
         return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
     }
 };
 
 // Weights q in [0, 31] with min m, activations q8_1.
+template <class I = avx2_ops>
 struct q5_1_kernel : vec_acc {
     using wblock = quant::block_q5_1;
     using ablock = quant::block_q8_1;
@@ -74,24 +79,26 @@ struct q5_1_kernel : vec_acc {
         return {_mm256_or_si256(unpack_nibbles_16(w.qs), high), half(w.d), half(w.m)};
     }
     static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(madd_u8_i8(p.q, load256(a.qs)));
+        const __m256 sums = _mm256_cvtepi32_ps(I::madd_u8_i8(p.q, load256(a.qs)));
         s = _mm256_add_ps(s, _mm256_set1_ps(p.m * half(a.s) * 0.125f));
         return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
     }
 };
 
+template <class I = avx2_ops>
 struct q8_0_kernel : vec_acc {
     using wblock = quant::block_q8_0;
     using ablock = quant::block_q8_0;
     struct prepared { __m256i q; float d; };
     static prepared prepare(const wblock& w) noexcept { return {load256(w.qs), half(w.d)}; }
     static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
         return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
     }
 };
 
 // Non-linear 4-bit: each nibble indexes a 16-entry int8 table (one vpshufb).
+template <class I = avx2_ops>
 struct iq4_nl_kernel : vec_acc {
     using wblock = quant::block_iq4_nl;
     using ablock = quant::block_q8_0;
@@ -102,7 +109,7 @@ struct iq4_nl_kernel : vec_acc {
         return {q, half(w.d)};
     }
     static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(dot_i8(p.q, load256(a.qs)));
+        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
         return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
     }
 };

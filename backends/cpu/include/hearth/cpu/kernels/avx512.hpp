@@ -1,10 +1,72 @@
 #pragma once
-// The AVX-512 (F/BW/VL/DQ + VNNI) kernel set. Formats without an AVX-512 kernel of their own use
-// the AVX2 kernels (format.hpp's fallback chain); AVX-512 implies everything AVX2 kernels need.
+// The AVX-512 (F/BW/VL/DQ + VNNI) kernel set: the AVX2 kernels re-instantiated over VNNI's fused
+// integer multiply-adds. vpdpbusd replaces vpmaddubsw + vpmaddwd (+ vpaddd) for byte dot products;
+// vpdpwssd replaces vpmaddwd + vpaddd where K-quant sub-block scales are applied.
+//
+// Why 256-bit (AVX-512VL) registers rather than zmm: the decode GEMV is memory-bound, where
+// halving the instruction count already leaves the core waiting on DRAM, and ymm code keeps one
+// kernel body for both instruction sets and avoids the zmm frequency penalty on older Xeons. The
+// 32 vector registers of AVX-512 still allow the larger 4 x 4 GEMM tiles below.
 #include <hearth/cpu/kernels/avx2.hpp>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu {
+namespace avx512_detail {
+
+struct vnni_ops {
+    // 32 unsigned x 32 signed bytes -> 8 int32 sums of 4 products, without vpmaddubsw's int16
+    // saturation (the kernels never reach it, so results equal the AVX2 ones bit for bit).
+    static __m256i madd_u8_i8(__m256i u, __m256i s) noexcept {
+        return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+    }
+    static __m256i dot_i8(__m256i x, __m256i y) noexcept {
+        return madd_u8_i8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+    }
+    static __m256i madd_i16_acc(__m256i acc, __m256i a, __m256i b) noexcept { return _mm256_dpwssd_epi32(acc, a, b); }
+};
+
+template <template <class> class K> using vnni = K<vnni_ops>;
+
+}  // namespace avx512_detail
+
+template <> struct format<avx512, dtype::q4_0> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4>;
+};
+template <> struct format<avx512, dtype::q4_1> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q4_1_kernel>, 4, 4, 4>;
+};
+template <> struct format<avx512, dtype::q5_0> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_0_kernel>, 4, 4, 4>;
+};
+template <> struct format<avx512, dtype::q5_1> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_1_kernel>, 4, 4, 4>;
+};
+template <> struct format<avx512, dtype::q8_0> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q8_0_kernel>, 4, 4, 4>;
+};
+template <> struct format<avx512, dtype::iq4_nl> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::iq4_nl_kernel>, 4, 4, 4>;
+};
+template <> struct format<avx512, dtype::q2_k> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q2_k_kernel>, 2, 2, 4>;
+};
+template <> struct format<avx512, dtype::q3_k> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q3_k_kernel>, 2, 2, 4>;
+};
+template <> struct format<avx512, dtype::q4_k> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q4_k_kernel>, 2, 2, 4>;
+};
+template <> struct format<avx512, dtype::q5_k> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_k_kernel>, 2, 2, 4>;
+};
+template <> struct format<avx512, dtype::q6_k> {
+    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q6_k_kernel>, 2, 2, 4>;
+};
+
+// Float weights: the Highway kernels, compiled for Highway's AVX-512 target in this build.
+template <> struct format<avx512, dtype::f32> { using policy = detail::hwy_float_policy<dtype::f32, 4, 4, 4>; };
+template <> struct format<avx512, dtype::f16> { using policy = detail::hwy_float_policy<dtype::f16, 4, 4, 4>; };
+template <> struct format<avx512, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 4>; };
 
 template <> struct activation_quantizer<avx512> : activation_quantizer<avx2> {};
 
