@@ -1,0 +1,117 @@
+#pragma once
+// Compute pipelines, created once per (shader, specialization) on first use and kept for the
+// backend's lifetime. Every pipeline shares one layout: up to 6 storage buffers in set 0 and
+// 128 bytes of push constants (the minimum every device offers), so the recorder binds any op
+// the same way. Types (weight dtype, cache dtypes, element-wise op) are specialization
+// constants: one SPIR-V module per shader, folded by the driver into one pipeline per type.
+#include <hearth/config.hpp>
+#include <hearth/vulkan/check.hpp>
+#include <hearth/vulkan/context.hpp>
+#include <hearth/vulkan/spirv.hpp>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <tuple>
+
+HEARTH_NAMESPACE_BEGIN
+namespace vulkan {
+
+enum class shader { matvec, matmat, get_rows, attention, act_round, eltwise, rms_norm, rope, kv_store };
+
+inline constexpr std::uint32_t max_bindings = 6;
+inline constexpr std::uint32_t push_constant_bytes = 128;
+
+// The SPIR-V of a shader: the 8/16-bit storage build where the device has it, else the build that
+// reads 32-bit words only (shaders that never read raw blocks have just one build).
+inline std::span<const std::uint32_t> shader_code(shader s, bool storage8) {
+    switch (s) {
+    case shader::matvec: return storage8 ? std::span<const std::uint32_t>(spirv::matvec_s8) : spirv::matvec_u32;
+    case shader::matmat: return storage8 ? std::span<const std::uint32_t>(spirv::matmat_s8) : spirv::matmat_u32;
+    case shader::get_rows: return storage8 ? std::span<const std::uint32_t>(spirv::get_rows_s8) : spirv::get_rows_u32;
+    case shader::attention: return storage8 ? std::span<const std::uint32_t>(spirv::attention_s8) : spirv::attention_u32;
+    case shader::act_round: return spirv::act_round;
+    case shader::eltwise: return spirv::eltwise;
+    case shader::rms_norm: return spirv::rms_norm;
+    case shader::rope: return spirv::rope;
+    case shader::kv_store: return spirv::kv_store;
+    }
+    return {};
+}
+
+class pipelines {
+public:
+    explicit pipelines(context& ctx) : ctx_(ctx) {
+        std::array<VkDescriptorSetLayoutBinding, max_bindings> b{};
+        for (std::uint32_t i = 0; i < max_bindings; ++i)
+            b[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+        VkDescriptorSetLayoutCreateInfo li{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+        li.bindingCount = max_bindings;
+        li.pBindings = b.data();
+        check(ctx.vk.vkCreateDescriptorSetLayout(ctx.device, &li, nullptr, &set_layout_), "vkCreateDescriptorSetLayout");
+        VkPushConstantRange pc{VK_SHADER_STAGE_COMPUTE_BIT, 0, push_constant_bytes};
+        VkPipelineLayoutCreateInfo pi{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+        pi.setLayoutCount = 1;
+        pi.pSetLayouts = &set_layout_;
+        pi.pushConstantRangeCount = 1;
+        pi.pPushConstantRanges = &pc;
+        check(ctx.vk.vkCreatePipelineLayout(ctx.device, &pi, nullptr, &layout_), "vkCreatePipelineLayout");
+        VkPipelineCacheCreateInfo ci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+        check(ctx.vk.vkCreatePipelineCache(ctx.device, &ci, nullptr, &cache_), "vkCreatePipelineCache");
+    }
+    pipelines(const pipelines&) = delete;
+    pipelines& operator=(const pipelines&) = delete;
+    ~pipelines() {
+        for (auto& [k, p] : pipelines_) ctx_.vk.vkDestroyPipeline(ctx_.device, p, nullptr);
+        for (auto& [k, m] : modules_) ctx_.vk.vkDestroyShaderModule(ctx_.device, m, nullptr);
+        ctx_.vk.vkDestroyPipelineCache(ctx_.device, cache_, nullptr);
+        ctx_.vk.vkDestroyPipelineLayout(ctx_.device, layout_, nullptr);
+        ctx_.vk.vkDestroyDescriptorSetLayout(ctx_.device, set_layout_, nullptr);
+    }
+
+    VkDescriptorSetLayout set_layout() const { return set_layout_; }
+    VkPipelineLayout layout() const { return layout_; }
+
+    // The pipeline of shader `s` with specialization constants 0 and 1 set to c0 and c1.
+    VkPipeline get(shader s, std::uint32_t c0 = 0, std::uint32_t c1 = 0) {
+        const auto key = std::make_tuple(s, c0, c1);
+        if (auto it = pipelines_.find(key); it != pipelines_.end()) return it->second;
+        const std::uint32_t constants[2] = {c0, c1};
+        const VkSpecializationMapEntry entries[2] = {{0, 0, 4}, {1, 4, 4}};
+        VkSpecializationInfo spec{2, entries, sizeof constants, constants};
+        VkComputePipelineCreateInfo ci{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+        ci.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};
+        ci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+        ci.stage.module = module(s);
+        ci.stage.pName = "main";
+        ci.stage.pSpecializationInfo = &spec;
+        ci.layout = layout_;
+        VkPipeline p = VK_NULL_HANDLE;
+        check(ctx_.vk.vkCreateComputePipelines(ctx_.device, cache_, 1, &ci, nullptr, &p), "vkCreateComputePipelines");
+        pipelines_.emplace(key, p);
+        return p;
+    }
+
+private:
+    VkShaderModule module(shader s) {
+        if (auto it = modules_.find(s); it != modules_.end()) return it->second;
+        const auto code = shader_code(s, ctx_.storage8);
+        VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+        mi.codeSize = code.size_bytes();
+        mi.pCode = code.data();
+        VkShaderModule m = VK_NULL_HANDLE;
+        check(ctx_.vk.vkCreateShaderModule(ctx_.device, &mi, nullptr, &m), "vkCreateShaderModule");
+        modules_.emplace(s, m);
+        return m;
+    }
+
+    context& ctx_;
+    VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
+    VkPipelineLayout layout_ = VK_NULL_HANDLE;
+    VkPipelineCache cache_ = VK_NULL_HANDLE;
+    std::map<shader, VkShaderModule> modules_;
+    std::map<std::tuple<shader, std::uint32_t, std::uint32_t>, VkPipeline> pipelines_;
+};
+
+}  // namespace vulkan
+HEARTH_NAMESPACE_END
