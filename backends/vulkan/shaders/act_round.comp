@@ -1,13 +1,13 @@
 #version 450
 // Rounds activations the way the CPU backend (and ggml's CPU code) quantizes them before a
-// matmul: to f16 for f16 weights, to q8_0/q8_1 for the 32-element formats, to q8_K for the
+// matmul: to f16 / bf16 for f16 / bf16 weights, to q8_0/q8_1 for the 32-element formats, to q8_K for the
 // K-quants. The result stays float (d * q, exact), so the matmul kernels dequantize the weights
 // and multiply floats, yet compute the same sum of products as the CPU's integer dot products,
 // up to the order of float additions. One workgroup rounds one block (32 or 256 values) of a row.
 #include "common.glsl"
 
 layout(local_size_x = 256) in;
-layout(constant_id = 0) const uint MODE = 0u;  // T_F16, T_Q8_0 (also q8_1), T_Q8_K
+layout(constant_id = 0) const uint MODE = 0u;  // T_F16, T_BF16, T_Q8_0 (also q8_1), T_Q8_K
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) writeonly buffer Y { float y[]; };
@@ -28,6 +28,12 @@ void main() {
     const float v = inside ? x[p.x_off + t * p.x_stride + e] : 0.0;
     if (MODE == T_F16) {
         if (inside) y[p.y_off + t * p.y_stride + e] = f16_to_f32(f32_to_f16(v));
+        return;
+    }
+    if (MODE == T_BF16) {  // round to nearest even on the upper 16 bits; NaN stays NaN
+        uint u = floatBitsToUint(v);
+        if ((u & 0x7fffffffu) <= 0x7f800000u) u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+        if (inside) y[p.y_off + t * p.y_stride + e] = uintBitsToFloat(u);
         return;
     }
     // Max |v| over the block (32 lanes for q8_0, the whole workgroup for q8_K); order-free, exact.

@@ -17,9 +17,11 @@ class weight_arena {
 public:
     static constexpr std::size_t alignment = 256;
 
-    explicit weight_arena(context& ctx) : ctx_(ctx) {
-        const std::size_t range = ctx.properties.limits.maxStorageBufferRange;
-        max_block_ = std::min<std::size_t>(range, std::size_t{1} << 30) / alignment * alignment;
+    // max_slice: a smaller bound than the device's (tests use it to split small weights).
+    explicit weight_arena(context& ctx, std::size_t max_slice = 0) : ctx_(ctx) {
+        std::size_t range = std::min<std::size_t>(ctx.properties.limits.maxStorageBufferRange, std::size_t{1} << 30);
+        if (max_slice) range = std::min(range, std::max(max_slice, alignment));
+        max_block_ = range / alignment * alignment;
     }
 
     // The largest slice one allocation can give (the most bytes one binding addresses).

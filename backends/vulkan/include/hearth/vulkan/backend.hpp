@@ -28,7 +28,8 @@ HEARTH_NAMESPACE_BEGIN
 namespace vulkan {
 
 struct backend_options : options {
-    bool force_staging = false;  // upload through the staging ring even where device memory is mapped
+    bool force_staging = false;      // upload through the staging ring even where device memory is mapped
+    std::size_t max_weight_slice = 0;  // bytes of one weight segment; 0: what one binding can address
 };
 
 class backend {
@@ -39,7 +40,7 @@ public:
 
     explicit backend(const backend_options& o = {})
         : ctx_(std::make_unique<context>(o)), pipes_(*ctx_), rec_(*ctx_, pipes_), uploads_(*ctx_, o.force_staging),
-          arena_(*ctx_), ops_(*ctx_, pipes_, rec_), attn_(pipes_, rec_),
+          arena_(*ctx_, o.max_weight_slice), ops_(*ctx_, pipes_, rec_), attn_(pipes_, rec_),
           name_(std::string("vulkan (") + ctx_->properties.deviceName + ")") {}
     backend(const backend&) = delete;
     backend& operator=(const backend&) = delete;

@@ -29,13 +29,15 @@ inline bool weight_type_supported(dtype t) {
 }
 
 // How activations are rounded before meeting weights of type t: as the CPU backend quantizes them
-// (quant::activation_type), so both backends sum the same products. f32 (and bf16, which the CPU
-// dots in f32 here too) use them as they are.
+// (quant::activation_type), so both backends sum the same products. f32 uses them as they are.
+// q8_1 holds the same values as q8_0 (d * q); its fp16 block sum, which the CPU's q4_1/q5_1 dot
+// uses for the min term, is the one thing not reproduced (the GPU sums the exact values).
 inline dtype rounding_for(dtype weight) {
     switch (weight) {
     case dtype::f16: return dtype::f16;
+    case dtype::bf16: return dtype::bf16;
     case dtype::q4_0: case dtype::q5_0: case dtype::q8_0: case dtype::iq4_nl: return dtype::q8_0;
-    case dtype::q4_1: case dtype::q5_1: return dtype::q8_0;  // q8_1 holds the same values (d * q)
+    case dtype::q4_1: case dtype::q5_1: return dtype::q8_0;
     case dtype::q2_k: case dtype::q3_k: case dtype::q4_k: case dtype::q5_k: case dtype::q6_k: return dtype::q8_k;
     default: return dtype::f32;
     }
@@ -144,7 +146,7 @@ private:
     // per type is remembered: the q, k and v projections (and gate and up) share one.
     device_tensor rounded(const device_tensor& x, dtype mode) {
         if (mode == dtype::f32) return x;
-        scratch& s = scratch_[mode == dtype::f16 ? 0 : mode == dtype::q8_0 ? 1 : 2];
+        scratch& s = scratch_[mode == dtype::f16 ? 0 : mode == dtype::bf16 ? 1 : mode == dtype::q8_0 ? 2 : 3];
         if (s.valid && s.src == x.buf.get() && s.src_writes == x.buf->writes && s.offset == x.offset &&
             s.rows == x.n_rows && s.cols == x.n_cols && s.stride == x.stride)
             return s.out;
@@ -196,7 +198,7 @@ private:
     context& ctx_;
     pipelines& pipes_;
     recorder& rec_;
-    scratch scratch_[3];
+    scratch scratch_[4];
     std::vector<float> table_;
 };
 

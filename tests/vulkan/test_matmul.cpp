@@ -1,0 +1,94 @@
+// Matmul of every weight type against the CPU backend: 1 and 3 tokens (mat-vec kernel) and 70
+// tokens (tiled kernel), row lengths of one block up to 4096.
+// Tolerance: both backends round the activations identically (f16 / q8_0 / q8_K, as ggml does),
+// so they sum the same products and differ only in the order of float additions: 1e-4 of the
+// largest |y|. (Without the rounding the difference would be the q8 error, ~1e-2.) q4_1/q5_1:
+// the CPU takes the min term from q8_1's block sum stored as fp16 (ggml's format), the GPU sums
+// the values exactly: 1e-3.
+#include "vulkan_test_support.hpp"
+
+using namespace vk_test;
+using hearth::dtype;
+
+namespace {
+const dtype all_weight_types[] = {dtype::f32, dtype::f16, dtype::bf16, dtype::q4_0, dtype::q4_1,
+                                  dtype::q5_0, dtype::q5_1, dtype::q8_0, dtype::iq4_nl, dtype::q2_k,
+                                  dtype::q3_k, dtype::q4_k, dtype::q5_k, dtype::q6_k};
+
+double matmul_diff(gpu_backend& g, dtype t, std::size_t rows, std::size_t cols, std::size_t tokens, std::uint32_t seed) {
+    auto w = make_weight(t, rows, cols, random_floats(rows * cols, seed, -1.0f, 1.0f));
+    auto gw = g.load(w->view);
+    auto cw = cpu().load(w->view);
+    const auto xv = random_floats(tokens * cols, seed + 1, -2.0f, 2.0f);
+    auto gx = g.alloc(tokens, cols);
+    g.write(gx, xv);
+    auto cx = cpu().alloc(tokens, cols);
+    std::memcpy(cx.data, xv.data(), xv.size() * sizeof(float));
+    auto gy = g.alloc(tokens, rows);
+    auto cy = cpu().alloc(tokens, rows);
+    g.matmul(gw, gx, gy);
+    cpu().matmul(cw, cx, cy);
+    std::vector<float> out(tokens * rows);
+    g.read(gy, out);
+    return max_rel_diff(out, read_cpu(cy));
+}
+}  // namespace
+
+TEST_CASE("vulkan: matmul of every weight type, mat-vec and tiled", "[vulkan][matmul]") {
+    for (dtype t : all_weight_types) {
+        const std::size_t block = hearth::traits(t).block_elems;
+        for (std::size_t cols : {std::size_t{256}, std::size_t{1024}, std::size_t{4096}}) {
+            if (cols % block) continue;
+            for (std::size_t tokens : {1u, 3u, 70u}) {
+                const std::size_t rows = tokens > 4 ? 97 : 300;  // not a multiple of the tile
+                INFO("type " << hearth::traits(t).name << " cols " << cols << " tokens " << tokens);
+                const double tol = t == dtype::q4_1 || t == dtype::q5_1 ? 1e-3 : 1e-4;
+                CHECK(matmul_diff(gpu(), t, rows, cols, tokens, 20) < tol);
+            }
+        }
+    }
+    CHECK(validation_errors() == 0);
+}
+
+TEST_CASE("vulkan: matmul with float rows of any length", "[vulkan][matmul]") {
+    for (dtype t : {dtype::f32, dtype::f16})
+        for (std::size_t cols : {std::size_t{8}, std::size_t{30}, std::size_t{33}})
+            for (std::size_t tokens : {1u, 2u, 9u}) {
+                INFO("type " << hearth::traits(t).name << " cols " << cols << " tokens " << tokens);
+                CHECK(matmul_diff(gpu(), t, 32, cols, tokens, 30) < 1e-5);
+            }
+    CHECK(validation_errors() == 0);
+}
+
+TEST_CASE("vulkan: matmul into column views (fused qkv layout)", "[vulkan][matmul]") {
+    auto w = make_weight(dtype::q8_0, 64, 256, random_floats(64 * 256, 40));
+    auto gw = gpu().load(w->view);
+    auto cw = cpu().load(w->view);
+    auto x = make_both(5, 256, random_floats(5 * 256, 41));
+    auto y = make_both(5, 200, std::vector<float>(1000, 0.5f));
+    auto gv = gpu().cols(y.g, 100, 64);
+    auto cv = cpu().cols(y.c, 100, 64);
+    gpu().matmul(gw, x.g, gv), cpu().matmul(cw, x.c, cv);
+    CHECK(max_rel_diff(read_gpu(y.g), read_cpu(y.c)) < 1e-4);
+    CHECK(validation_errors() == 0);
+}
+
+TEST_CASE("vulkan: weights split in segments and uploaded through the staging ring", "[vulkan][matmul]") {
+    hearth::vulkan::backend_options o;
+    o.force_staging = true;
+    o.max_weight_slice = 4096;  // a q4_K row of 1024 is 576 bytes: 7 rows per segment
+    auto g = make_gpu(o);
+    for (std::size_t tokens : {1u, 70u}) CHECK(matmul_diff(*g, dtype::q4_k, 50, 1024, tokens, 50) < 1e-4);
+    auto w = make_weight(dtype::q6_k, 40, 512, random_floats(40 * 512, 51));
+    auto gw = g->load(w->view);
+    CHECK(gw.segments.size() > 1);
+    auto cw = cpu().load(w->view);
+    const std::vector<std::int32_t> ids{39, 0, 8, 13};
+    auto go = g->alloc(ids.size(), 512);
+    auto co = cpu().alloc(ids.size(), 512);
+    g->get_rows(gw, ids, go), cpu().get_rows(cw, ids, co);
+    std::vector<float> out(ids.size() * 512);
+    g->read(go, out);
+    CHECK(out == read_cpu(co));
+    CHECK(g->device().validation_errors() == 0);
+}
