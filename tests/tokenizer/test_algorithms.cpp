@@ -355,5 +355,13 @@ TEST_CASE("every pre-tokenizer regex compiles", "[tokenizer][regex]") {
         std::string joined;
         for (const auto& w : words) joined += w;
         CHECK(joined == text);
+        // Very long words and white-space runs: deep backtracking must not fail (PCRE2's JIT
+        // stack overflows here for some patterns; the interpreter then takes over).
+        const std::string long_text = std::string(20000, 'a') + std::string(20000, ' ') + "b" + std::string(20000, '7');
+        words.clear();
+        s.split(long_text, words);
+        joined.clear();
+        for (const auto& w : words) joined += w;
+        CHECK(joined == long_text);
     }
 }
