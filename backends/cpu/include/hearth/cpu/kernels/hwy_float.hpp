@@ -86,10 +86,9 @@ inline void convert_row(const float* x, std::byte* out, std::size_t k) {
         const hn::ScalableTag<float> d;
         const hn::Rebind<hwy::float16_t, decltype(d)> dh;
         auto* o = reinterpret_cast<hwy::float16_t*>(out);
-        const std::size_t n = hn::Lanes(d);
-        std::size_t i = 0;
-        for (; i + n <= k; i += n) hn::StoreU(hn::DemoteTo(dh, hn::LoadU(d, x + i)), dh, o + i);
-        for (; i < k; ++i) {
+        const std::size_t n = hn::Lanes(d), body = k / n * n;
+        for (std::size_t i = 0; i < body; i += n) hn::StoreU(hn::DemoteTo(dh, hn::LoadU(d, x + i)), dh, o + i);
+        for (std::size_t i = body; i < k; ++i) {
             const std::uint16_t h = fp32_to_fp16(x[i]);
             std::memcpy(out + 2 * i, &h, 2);
         }
