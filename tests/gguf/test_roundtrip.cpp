@@ -160,8 +160,10 @@ TEST_CASE("writer round trip through memory: every metadata type, every computab
 
 TEST_CASE("writer round trip through a file on disk", "[gguf][writer]") {
     const auto tensors = every_computable_dtype();
-    const auto w = make_writer(tensors);
-    const auto path = std::filesystem::temp_directory_path() / "hearth_gguf_roundtrip.gguf";
+    auto w = make_writer(tensors);
+    // Kept in the build tree so scripts/ref/gguf_verify_with_llama_cpp.py can load it with
+    // llama.cpp's readers.
+    const auto path = std::filesystem::path(HEARTH_BINARY_DIR) / "gguf_roundtrip.gguf";
     w.write(path);
     std::vector<std::byte> in_memory;
     w.write_to(in_memory);
@@ -175,7 +177,15 @@ TEST_CASE("writer round trip through a file on disk", "[gguf][writer]") {
         const file copy = f;  // copies share the mapping
         CHECK(copy.tensors()[0].data.data() == f.tensors()[0].data.data());
     }
-    std::filesystem::remove(path);
+    // ggml's C loader refuses nested arrays (gguf-py accepts them): this one has none.
+    w.remove("t.nested");
+    w.remove("t.nested2");
+    const auto flat = std::filesystem::path(HEARTH_BINARY_DIR) / "gguf_roundtrip_flat.gguf";
+    w.write(flat);
+    const auto g = file::open(flat);
+    CHECK(g.metadata_count() == 23);
+    CHECK(g.metadata()[22].key == "t.replaced");
+    CHECK(g.tensors().size() == tensors.size());
 }
 
 TEST_CASE("writer honours general.alignment and checks its input", "[gguf][writer]") {

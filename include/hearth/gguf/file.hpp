@@ -177,7 +177,7 @@ inline void file::parse_header(detail::byte_reader& r, std::uint64_t& n_tensors,
                                        " bytes, too short for the 4-byte GGUF magic");
     static constexpr unsigned char magic[4] = {'G', 'G', 'U', 'F'};
     auto head = r.take(4, "magic");
-    for (int i = 0; i < 4; ++i)
+    for (std::size_t i = 0; i < 4; ++i)
         if (static_cast<unsigned char>(head[i]) != magic[i])
             r.fail(errc::bad_format, 0, "not a GGUF file: expected magic 'GGUF' (47 47 55 46), found " +
                                             detail::hex_bytes(head));

@@ -372,6 +372,9 @@ inline value parse_value(byte_reader& r, value_type type, std::string_view key, 
     const std::size_t start = r.pos();
     if (const auto w = fixed_size(v.elem_type_)) {
         r.take(v.count_ * w, "array");  // cannot overflow: count <= remaining / w
+    } else if (v.elem_type_ == value_type::string) {
+        // The vocabulary case (100k+ strings): skip lengths without building values.
+        for (std::uint64_t i = 0; i < v.count_; ++i) r.read_string("string");
     } else {
         for (std::uint64_t i = 0; i < v.count_; ++i) parse_value(r, v.elem_type_, key, i, depth + 1);
     }

@@ -141,7 +141,9 @@ private:
 
 class writer {
 public:
-    // Sets (or replaces, keeping its position) a metadata value. The GGUF type follows the C++
+    // Sets (or replaces, keeping its position) a metadata value. Note: arrays of arrays are valid
+    // GGUF (gguf-py reads and writes them) but ggml's C loader refuses them ("invalid GGUF type
+    // 9"), so a file meant for llama.cpp should not use them. The GGUF type follows the C++
     // type exactly: std::uint32_t -> u32, float -> f32, bool -> bool, std::string -> string,
     // std::vector<std::int32_t> -> array of i32, std::vector<std::string> -> array of strings,
     // encoded_value::array({...}) -> array of arrays.
