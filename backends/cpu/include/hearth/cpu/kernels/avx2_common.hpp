@@ -14,6 +14,9 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
 
+inline __m256i load256(const void* p) noexcept { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+inline __m128i load128(const void* p) noexcept { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+
 // Sum of the 8 float lanes.
 inline float hsum(__m256 v) noexcept {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -61,6 +64,10 @@ struct avx2_ops {
     static __m256i dot_i8(__m256i x, __m256i y) noexcept {
         return madd_u8_i8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
     }
+    // acc + madd_u8_i8(u, s).
+    static __m256i madd_u8_i8_acc(__m256i acc, __m256i u, __m256i s) noexcept {
+        return _mm256_add_epi32(acc, madd_u8_i8(u, s));
+    }
     // acc + pairwise int16 products summed into int32 (vpmaddwd + vpaddd).
     static __m256i madd_i16_acc(__m256i acc, __m256i a, __m256i b) noexcept {
         return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
@@ -70,9 +77,10 @@ struct avx2_ops {
 // 16 packed nibble bytes -> 32 bytes in [0, 15]: low nibbles first (elements 0..15), then high
 // nibbles (elements 16..31), the order of the legacy 32-element formats.
 inline __m256i unpack_nibbles_16(const std::uint8_t* p) noexcept {
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(b, 4), b);
-    return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+    // Both 128-bit halves get the 16 bytes (one load uop); the upper half shifts right by 4.
+    const __m256i both = _mm256_broadcastsi128_si256(load128(p));
+    const __m256i shifted = _mm256_srlv_epi64(both, _mm256_setr_epi64x(0, 0, 4, 4));
+    return _mm256_and_si256(shifted, _mm256_set1_epi8(0x0f));
 }
 
 // 32 bits -> 32 bytes: 0xFF where bit i of `bits` is set, 0 elsewhere (byte i <- bit i).
@@ -91,8 +99,6 @@ inline std::uint32_t load_u32(const std::uint8_t* p) noexcept {
     return v;
 }
 
-inline __m256i load256(const void* p) noexcept { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-inline __m128i load128(const void* p) noexcept { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
 
 // Two 128-bit halves -> 256 (lo in lanes 0..3).
 inline __m256i join(__m128i lo, __m128i hi) noexcept { return _mm256_set_m128i(hi, lo); }

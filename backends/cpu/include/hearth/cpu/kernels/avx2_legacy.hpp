@@ -20,68 +20,86 @@ struct vec_acc {
     static float reduce(acc a) noexcept { return hsum(a); }
 };
 
-// Weights q = nibble - 8 in [-8, 7], activations q8_0.
+// Accumulator of the formats with a per-block minimum (q4_1, q5_1): the m * s_a term is one
+// scalar FMA per block, cheaper than spreading it over the vector lanes.
+struct vec_min_acc {
+    struct acc { __m256 v; float m; };
+    static acc zero() noexcept { return {_mm256_setzero_ps(), 0.0f}; }
+    static float reduce(const acc& a) noexcept { return hsum(a.v) + a.m; }
+};
+
+// Weights q = nibble - 8, activations q8_0. The nibbles stay unsigned (vpmaddubsw needs one
+// unsigned side, so no sign juggling per row) and the -8 becomes -8 * sum(a), computed once per
+// activation block for all the rows of a tile.
 template <class I = avx2_ops>
 struct q4_0_kernel : vec_acc {
     using wblock = quant::block_q4_0;
     using ablock = quant::block_q8_0;
     struct prepared { __m256i q; float d; };
-    static prepared prepare(const wblock& w) noexcept {
-        return {_mm256_sub_epi8(unpack_nibbles_16(w.qs), _mm256_set1_epi8(8)), half(w.d)};
+    struct act_prepared { __m256i bias; float d; };
+    static prepared prepare(const wblock& w) noexcept { return {unpack_nibbles_16(w.qs), half(w.d)}; }
+    static act_prepared prepare_act(const ablock& a) noexcept {
+        const __m256i eight_sums = I::madd_u8_i8(_mm256_set1_epi8(8), load256(a.qs));
+        return {_mm256_sub_epi32(_mm256_setzero_si256(), eight_sums), half(a.d)};
     }
-    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
+        const __m256i sum = I::madd_u8_i8_acc(ap.bias, p.q, load256(a.qs));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
     }
 };
 
 // Weights q in [0, 15] with min m, activations q8_1 (s = d_a * sum(q_a) carries the min term).
 template <class I = avx2_ops>
-struct q4_1_kernel : vec_acc {
+struct q4_1_kernel : vec_min_acc {
     using wblock = quant::block_q4_1;
     using ablock = quant::block_q8_1;
     struct prepared { __m256i q; float d, m; };
+    struct act_prepared { float d, s; };
     static prepared prepare(const wblock& w) noexcept { return {unpack_nibbles_16(w.qs), half(w.d), half(w.m)}; }
-    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+    static act_prepared prepare_act(const ablock& a) noexcept { return {half(a.d), half(a.s)}; }
+    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
         const __m256 sums = _mm256_cvtepi32_ps(I::madd_u8_i8(p.q, load256(a.qs)));
-        // m * s_a spread over the 8 lanes (exact: a power-of-two division) so one hsum covers it.
-        s = _mm256_add_ps(s, _mm256_set1_ps(p.m * half(a.s) * 0.125f));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+        return {_mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), sums, s.v), p.m * ap.s + s.m};
     }
 };
 
-// Weights q = (nibble | high bit << 4) - 16 in [-16, 15], activations q8_0.
+// Weights q = (nibble | high bit << 4) - 16, activations q8_0: unsigned 5-bit values and a
+// -16 * sum(a) correction per activation block, as for q4_0.
 template <class I = avx2_ops>
 struct q5_0_kernel : vec_acc {
     using wblock = quant::block_q5_0;
     using ablock = quant::block_q8_0;
     struct prepared { __m256i q; float d; };
+    struct act_prepared { __m256i bias; float d; };
     static prepared prepare(const wblock& w) noexcept {
-        const __m256i high = bytes_from_bits(load_u32(w.qh));
-        // Where the high bit is clear, OR-ing 0xF0 into the nibble gives nibble - 16 as int8.
-        const __m256i q = _mm256_or_si256(unpack_nibbles_16(w.qs), _mm256_andnot_si256(high, _mm256_set1_epi8(-16)));
-        return {q, half(w.d)};
+        const __m256i high = _mm256_and_si256(bytes_from_bits(load_u32(w.qh)), _mm256_set1_epi8(0x10));
+        return {_mm256_or_si256(unpack_nibbles_16(w.qs), high), half(w.d)};
     }
-    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+    static act_prepared prepare_act(const ablock& a) noexcept {
+        const __m256i sums16 = I::madd_u8_i8(_mm256_set1_epi8(16), load256(a.qs));
+        return {_mm256_sub_epi32(_mm256_setzero_si256(), sums16), half(a.d)};
+    }
+    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
+        const __m256i sum = I::madd_u8_i8_acc(ap.bias, p.q, load256(a.qs));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
     }
 };
 
 // Weights q in [0, 31] with min m, activations q8_1.
 template <class I = avx2_ops>
-struct q5_1_kernel : vec_acc {
+struct q5_1_kernel : vec_min_acc {
     using wblock = quant::block_q5_1;
     using ablock = quant::block_q8_1;
     struct prepared { __m256i q; float d, m; };
+    struct act_prepared { float d, s; };
     static prepared prepare(const wblock& w) noexcept {
         const __m256i high = _mm256_and_si256(bytes_from_bits(load_u32(w.qh)), _mm256_set1_epi8(0x10));
         return {_mm256_or_si256(unpack_nibbles_16(w.qs), high), half(w.d), half(w.m)};
     }
-    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+    static act_prepared prepare_act(const ablock& a) noexcept { return {half(a.d), half(a.s)}; }
+    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
         const __m256 sums = _mm256_cvtepi32_ps(I::madd_u8_i8(p.q, load256(a.qs)));
-        s = _mm256_add_ps(s, _mm256_set1_ps(p.m * half(a.s) * 0.125f));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+        return {_mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), sums, s.v), p.m * ap.s + s.m};
     }
 };
 
@@ -91,9 +109,10 @@ struct q8_0_kernel : vec_acc {
     using ablock = quant::block_q8_0;
     struct prepared { __m256i q; float d; };
     static prepared prepare(const wblock& w) noexcept { return {load256(w.qs), half(w.d)}; }
-    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+    static float prepare_act(const ablock& a) noexcept { return half(a.d); }
+    static acc dot(const prepared& p, const wblock&, float da, const ablock& a, acc s) noexcept {
         const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * da), sums, s);
     }
 };
 
@@ -108,9 +127,10 @@ struct iq4_nl_kernel : vec_acc {
         const __m256i q = _mm256_shuffle_epi8(_mm256_set_m128i(table, table), unpack_nibbles_16(w.qs));
         return {q, half(w.d)};
     }
-    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+    static float prepare_act(const ablock& a) noexcept { return half(a.d); }
+    static acc dot(const prepared& p, const wblock&, float da, const ablock& a, acc s) noexcept {
         const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * half(a.d)), sums, s);
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * da), sums, s);
     }
 };
 

@@ -19,6 +19,9 @@ struct vnni_ops {
     static __m256i madd_u8_i8(__m256i u, __m256i s) noexcept {
         return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
     }
+    static __m256i madd_u8_i8_acc(__m256i acc, __m256i u, __m256i s) noexcept {
+        return _mm256_dpbusd_epi32(acc, u, s);
+    }
     static __m256i dot_i8(__m256i x, __m256i y) noexcept {
         return madd_u8_i8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
     }

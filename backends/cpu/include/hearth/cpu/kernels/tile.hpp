@@ -5,7 +5,7 @@
 // rows. Edge tiles use smaller instantiations picked from a table, never a scalar fallback.
 //
 // A format kernel F supplies: wblock, ablock, acc, prepared, zero(), prepare(w), dot(p, w, a, acc),
-// reduce(acc) (see avx2_legacy.hpp). A tile policy P supplies tile<RM, RN>(...) and its sizes.
+// reduce(acc) (see avx2_legacy.hpp); optionally prepare_act(a), then dot(p, w, prepare_act(a), a, acc). A tile policy P supplies tile<RM, RN>(...) and its sizes.
 #include <hearth/config.hpp>
 #include <algorithm>
 #include <array>
@@ -30,10 +30,21 @@ inline void block_tile(const std::byte* w, std::size_t w_stride, const std::byte
     for (int r = 0; r < RM; ++r) wr[r] = reinterpret_cast<const wblock*>(w + r * w_stride);
     for (int t = 0; t < RN; ++t) at[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
     for (std::size_t b = 0; b < nb; ++b) {
-        for (int r = 0; r < RM; ++r) {
-            const wblock& wb = wr[r][b];
-            const auto p = F::prepare(wb);
-            for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p, wb, at[t][b], acc[r][t]);
+        if constexpr (requires(const ablock& ab) { F::prepare_act(ab); }) {
+            // Per-activation-block work (e.g. sums for an offset correction) done once for RM rows.
+            decltype(F::prepare_act(at[0][b])) ap[RN];
+            for (int t = 0; t < RN; ++t) ap[t] = F::prepare_act(at[t][b]);
+            for (int r = 0; r < RM; ++r) {
+                const wblock& wb = wr[r][b];
+                const auto p = F::prepare(wb);
+                for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p, wb, ap[t], at[t][b], acc[r][t]);
+            }
+        } else {
+            for (int r = 0; r < RM; ++r) {
+                const wblock& wb = wr[r][b];
+                const auto p = F::prepare(wb);
+                for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p, wb, at[t][b], acc[r][t]);
+            }
         }
     }
     for (int r = 0; r < RM; ++r)
