@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <hearth/gguf.hpp>
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -64,9 +65,11 @@ inline std::string format_scalar(const hearth::gguf::value& v, const inspect_opt
     case value_type::boolean: return v.as<bool>() ? "true" : "false";
     case value_type::f32:
     case value_type::f64: {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", v.as<double>());
-        return buf;
+        // Shortest text that reads back to the same number: 1e-06, not 9.99999997e-07.
+        char buf[64];
+        const auto r = v.type() == value_type::f32 ? std::to_chars(buf, buf + sizeof buf, v.as<float>())
+                                                   : std::to_chars(buf, buf + sizeof buf, v.as<double>());
+        return std::string(buf, r.ptr);
     }
     case value_type::i8: case value_type::i16: case value_type::i32: case value_type::i64:
         return std::to_string(v.as<std::int64_t>());

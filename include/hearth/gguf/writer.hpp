@@ -205,8 +205,7 @@ public:
         if (v.type() != value_type::u32)
             throw error(errc::invalid_argument, "general.alignment must be a u32, got " +
                                                     std::string(to_string(v.type())));
-        std::uint32_t a = 0;
-        std::memcpy(&a, v.payload().data(), 4);
+        const auto a = detail::load_le<std::uint32_t>(v.payload().data());
         if (a == 0 || (a & (a - 1)) != 0)
             throw error(errc::invalid_argument, "general.alignment must be a nonzero power of two, got " +
                                                     std::to_string(a));
