@@ -3,6 +3,7 @@
 // minimum shows what the kernel itself costs; if this is far above the DRAM bandwidth measured
 // by bench_kernels, the decode GEMV is memory-bound as it should be.
 //   bench_kernels_incache [--kb 384] [--reps 400]
+#include "kernels_common.hpp"
 #include <hearth/cpu/all.hpp>
 #include <algorithm>
 #include <chrono>
@@ -18,17 +19,6 @@ using hearth::dtype;
 using arch = hc::native_arch;
 using clock_type = std::chrono::steady_clock;
 
-namespace {
-std::vector<std::byte> random_matrix(dtype t, std::size_t rows, std::size_t cols) {
-    std::vector<std::byte> m(rows * hearth::row_bytes(t, cols));
-    std::mt19937_64 rng(11);
-    for (auto& b : m) b = std::byte(rng() & 0xff);
-    // Keep every 16-bit word finite as fp16/bf16 (clear the top exponent bit): values do not
-    // matter for speed, NaN/inf could (denormal paths).
-    for (std::size_t i = 1; i < m.size(); i += 2) m[i] &= std::byte{0x3f};
-    return m;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
     std::size_t kb = 384;
@@ -48,20 +38,20 @@ int main(int argc, char** argv) {
                     dtype::q3_k, dtype::q4_k, dtype::q5_k, dtype::q6_k, dtype::f16, dtype::bf16, dtype::f32}) {
         const std::size_t rb = hearth::row_bytes(t, cols);
         const std::size_t rows = std::max<std::size_t>(16, kb * 1024 / rb / 16 * 16);
-        const auto m = random_matrix(t, rows, cols);
+        const auto m = bench::random_matrix(t, rows, cols, 11);
         const hc::matrix_view W{t, rows, cols, m.data(), rb};
         std::vector<float> x(cols * 8), y(rows * 8);
         for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(int(i % 17) - 8) * 0.1f;
         double best1 = 1e30, best8 = 1e30;
         for (int r = 0; r < reps; ++r) {
-            auto t0 = clock_type::now();
+            const auto t0 = clock_type::now();
             hc::matmul<arch>(ctx, W, x.data(), cols, 1, y.data(), rows);
             best1 = std::min(best1, std::chrono::duration<double>(clock_type::now() - t0).count());
-            if (r % 4 == 0) {
-                t0 = clock_type::now();
-                hc::matmul<arch>(ctx, W, x.data(), cols, 8, y.data(), rows);
-                best8 = std::min(best8, std::chrono::duration<double>(clock_type::now() - t0).count());
-            }
+        }
+        for (int r = 0; r < reps / 4 + 1; ++r) {
+            const auto t0 = clock_type::now();
+            hc::matmul<arch>(ctx, W, x.data(), cols, 8, y.data(), rows);
+            best8 = std::min(best8, std::chrono::duration<double>(clock_type::now() - t0).count());
         }
         std::printf("%-7s %12.2f %14.2f %14.2f\n", std::string(hearth::name(t)).c_str(), double(rows * rb) / best1 / 1e9,
                     double(rows * cols) / best1 / 1e9, 2.0 * double(rows * cols) * 8 / best8 / 1e9);

@@ -5,6 +5,7 @@
 // ymm registers) and 2 x 4 for the K-quants, whose super-block dot needs more temporaries.
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
+#include <hearth/cpu/kernels/avx2_q4_gemv.hpp>
 #include <hearth/cpu/kernels/avx2_quantize.hpp>
 #include <hearth/cpu/kernels/format.hpp>
 #include <hearth/cpu/kernels/hwy_float.hpp>
@@ -31,9 +32,13 @@ struct hwy_float_policy {
 template <> struct format<avx2, dtype::f32> { using policy = detail::hwy_float_policy<dtype::f32, 4, 4, 3>; };
 template <> struct format<avx2, dtype::f16> { using policy = detail::hwy_float_policy<dtype::f16, 4, 4, 3>; };
 template <> struct format<avx2, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q4_0> { using policy = detail::block_policy<avx2_detail::q4_0_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q4_0> {
+    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_0_kernel<>, 4, 4, 3>;
+};
 template <> struct format<avx2, dtype::q4_1> { using policy = detail::block_policy<avx2_detail::q4_1_kernel<>, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q5_0> {
+    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q5_0_kernel<>, 4, 4, 3>;
+};
 template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel<>, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q8_0> { using policy = detail::block_policy<avx2_detail::q8_0_kernel<>, 4, 4, 3>; };
 template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_policy<avx2_detail::iq4_nl_kernel<>, 4, 4, 3>; };

@@ -68,6 +68,12 @@ struct avx2_ops {
     static __m256i madd_u8_i8_acc(__m256i acc, __m256i u, __m256i s) noexcept {
         return _mm256_add_epi32(acc, madd_u8_i8(u, s));
     }
+    // madd_u8_i8(u1, s1) + madd_u8_i8(u2, s2) with one vpmaddwd: the int16 pair sums are added
+    // first (callers keep each below 16384 so the sum cannot saturate).
+    static __m256i madd_u8_i8_pair(__m256i u1, __m256i s1, __m256i u2, __m256i s2) noexcept {
+        const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(u1, s1), _mm256_maddubs_epi16(u2, s2));
+        return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+    }
     // acc + pairwise int16 products summed into int32 (vpmaddwd + vpaddd).
     static __m256i madd_i16_acc(__m256i acc, __m256i a, __m256i b) noexcept {
         return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));

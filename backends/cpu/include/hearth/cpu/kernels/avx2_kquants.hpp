@@ -26,17 +26,20 @@ inline __m256i scale_pair_i8(__m128i bytes) noexcept {
 }
 
 // The 12-byte packing of q4_K / q5_K: 8 six-bit scales and 8 six-bit mins -> bytes 0..7 scales,
-// 8..15 mins.
+// 8..15 mins. Done on the four 32-bit words at once (the scalar version costs ~25 instructions
+// and a round trip through the stack per super-block):
+//   scales 0..3 = w0 & 0x3f..             scales 4..7 = (w2 & 0x0f..) | ((w0 >> 6) & 0x03..) << 4
+//   mins   0..3 = w1 & 0x3f..             mins   4..7 = ((w2 >> 4) & 0x0f..) | ((w1 >> 6) & 0x03..) << 4
+// (The 16-byte load reads 4 bytes past the scales: the block's first quants, always present.)
 inline __m128i unpack_scales_mins_k4(const std::uint8_t* packed) noexcept {
-    std::uint32_t u[4];
-    std::memcpy(u, packed, 12);
-    constexpr std::uint32_t six = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
-    const std::uint32_t mins_hi = ((u[2] >> 4) & low4) | (((u[1] >> 6) & top2) << 4);
-    const std::uint32_t mins_lo = u[1] & six;
-    const std::uint32_t scales_hi = (u[2] & low4) | (((u[0] >> 6) & top2) << 4);
-    const std::uint32_t scales_lo = u[0] & six;
-    return _mm_set_epi32(static_cast<int>(mins_hi), static_cast<int>(mins_lo), static_cast<int>(scales_hi),
-                         static_cast<int>(scales_lo));
+    const __m128i w = load128(packed);
+    const __m128i low = _mm_shuffle_epi32(w, _MM_SHUFFLE(2, 1, 2, 0));   // w0 w2 w1 w2
+    const __m128i high = _mm_shuffle_epi32(w, _MM_SHUFFLE(1, 1, 0, 0));  // w0 w0 w1 w1
+    const __m128i lo_bits = _mm_and_si128(_mm_srlv_epi32(low, _mm_setr_epi32(0, 0, 0, 4)),
+                                          _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+    const __m128i hi_bits = _mm_and_si128(_mm_srlv_epi32(high, _mm_setr_epi32(0, 6, 0, 6)),
+                                          _mm_setr_epi32(0, 0x03030303, 0, 0x03030303));
+    return _mm_or_si128(lo_bits, _mm_slli_epi32(hi_bits, 4));
 }
 
 // q3_K's 16 six-bit scales (biased by 32) packed in 12 bytes -> 16 int8 in [-32, 31].

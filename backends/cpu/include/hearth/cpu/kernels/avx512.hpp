@@ -22,6 +22,9 @@ struct vnni_ops {
     static __m256i madd_u8_i8_acc(__m256i acc, __m256i u, __m256i s) noexcept {
         return _mm256_dpbusd_epi32(acc, u, s);
     }
+    static __m256i madd_u8_i8_pair(__m256i u1, __m256i s1, __m256i u2, __m256i s2) noexcept {
+        return _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u1, s1), u2, s2);
+    }
     static __m256i dot_i8(__m256i x, __m256i y) noexcept {
         return madd_u8_i8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
     }
@@ -33,13 +36,13 @@ template <template <class> class K> using vnni = K<vnni_ops>;
 }  // namespace avx512_detail
 
 template <> struct format<avx512, dtype::q4_0> {
-    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4>;
+    using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4>;
 };
 template <> struct format<avx512, dtype::q4_1> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q4_1_kernel>, 4, 4, 4>;
 };
 template <> struct format<avx512, dtype::q5_0> {
-    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_0_kernel>, 4, 4, 4>;
+    using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q5_0_kernel>, 4, 4, 4>;
 };
 template <> struct format<avx512, dtype::q5_1> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_1_kernel>, 4, 4, 4>;
