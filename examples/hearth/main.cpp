@@ -2,14 +2,26 @@
 // itself with add_<name>_command(app); main only wires them up and turns errors into exit codes.
 #include <CLI/CLI.hpp>
 #include <hearth/hearth.hpp>
+#include "cmd_inspect.hpp"
+#include "cmd_perplexity.hpp"
+#include "cmd_run.hpp"
+#include "cmd_tokenize.hpp"
 #include <iostream>
+#include <vector>
 
 int main(int argc, char** argv) {
     CLI::App app{"hearth: run small language models from GGUF files, offline"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("hearth ") + hearth::version.string);
+    hearth_cli::add_run_command(app);
+    hearth_cli::add_perplexity_command(app);
+    hearth_cli::add_inspect_command(app);
+    hearth_cli::add_tokenize_command(app);
     try {
-        app.parse(argc, argv);
+        auto args = hearth_cli::expand_llama_aliases(argc, argv);
+        std::vector<char*> argp;
+        for (auto& a : args) argp.push_back(a.data());
+        app.parse(static_cast<int>(argp.size()), argp.data());
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     } catch (const hearth::error& e) {

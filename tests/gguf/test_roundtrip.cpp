@@ -1,6 +1,7 @@
 // gguf::writer -> gguf::file round trip: every metadata type (nested arrays and arrays of
 // strings included) and one tensor of every computable dtype come back exactly as written.
 #include "gguf_test_support.hpp"
+#include <test_paths.hpp>
 #include <hearth/gguf.hpp>
 #include <filesystem>
 #include <limits>
@@ -163,7 +164,7 @@ TEST_CASE("writer round trip through a file on disk", "[gguf][writer]") {
     auto w = make_writer(tensors);
     // Kept in the build tree so scripts/ref/gguf_verify_with_llama_cpp.py can load it with
     // llama.cpp's readers.
-    const auto path = std::filesystem::path(HEARTH_BINARY_DIR) / "gguf_roundtrip.gguf";
+    const auto path = hearth_test::binary_dir() / "gguf_roundtrip.gguf";
     w.write(path);
     std::vector<std::byte> in_memory;
     w.write_to(in_memory);
@@ -180,7 +181,7 @@ TEST_CASE("writer round trip through a file on disk", "[gguf][writer]") {
     // ggml's C loader refuses nested arrays (gguf-py accepts them): this one has none.
     w.remove("t.nested");
     w.remove("t.nested2");
-    const auto flat = std::filesystem::path(HEARTH_BINARY_DIR) / "gguf_roundtrip_flat.gguf";
+    const auto flat = hearth_test::binary_dir() / "gguf_roundtrip_flat.gguf";
     w.write(flat);
     const auto g = file::open(flat);
     CHECK(g.metadata_count() == 23);

@@ -5,6 +5,9 @@
 // of the K cache (q8_0 for q4_0/q8_0 keys, f16 for f16 keys) and dotted against the key blocks
 // directly; value rows are expanded one head-row at a time into the f32 accumulator.
 #include <hearth/backend.hpp>
+#include <hearth/cpu/get_rows.hpp>
+#include <hearth/cpu/kernels/kernels.hpp>
+#include <hearth/cpu/ops/elementwise.hpp>
 #include <hearth/cpu/thread_pool.hpp>
 #include <hearth/dtype.hpp>
 #include <hearth/quant.hpp>
@@ -47,9 +50,10 @@ inline dtype key_dot_type(dtype k) { return quant::activation_type(k); }
 
 // Stores the batch's k/v rows in their cells, then computes out = softmax(q k^T * scale) v per
 // head, over the cells of the token's sequence that the causal (and sliding-window) mask allows.
-// q/k/v/out: row pointers per token via the accessor functions.
-template <class Tensor>
-void attention_reference(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_storage& kv,
+// q/k/v/out: row pointers per token via the accessor functions. Scores use the arch's SIMD dot
+// kernel (the same one the matmul uses), values are expanded with its get_rows kernel.
+template <class Arch, class Tensor>
+void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_storage& kv,
                          const Tensor& q, const Tensor& k, const Tensor& v, const attention_batch& batch,
                          const attention_params& ap, Tensor& out) {
     const std::size_t n_tokens = batch.positions.size();
@@ -77,7 +81,7 @@ void attention_reference(thread_pool& pool, std::vector<attention_scratch>& scra
         for (std::size_t item = begin; item < end; ++item) {
             const std::size_t i = item / ap.n_head, h = item % ap.n_head, kvh = h / group;
             const std::int32_t pos = batch.positions[i], seq = batch.seq_ids[i];
-            quant::quantize_row(qt, q.row(i) + h * ap.head_dim_k, s.q_conv.data(), ap.head_dim_k);
+            kernels<Arch>::quantize_activation(qt, q.row(i) + h * ap.head_dim_k, s.q_conv.data(), ap.head_dim_k);
             float m = -std::numeric_limits<float>::infinity(), sum = 0.0f;
             std::fill(acc, acc + ap.head_dim_v, 0.0f);
             for (std::uint32_t c = 0; c < batch.n_cells_used; ++c) {
@@ -85,20 +89,21 @@ void attention_reference(thread_pool& pool, std::vector<attention_scratch>& scra
                 if (batch.cell_seq[c] != seq || cp > pos) continue;
                 if (ap.window && pos - cp >= static_cast<std::int32_t>(ap.window)) continue;
                 const std::byte* krow = kv.k.data() + c * kv.k_row_bytes + kvh * kv.k_head_bytes;
-                float sc = quant::vec_dot(kv.k_type, krow, s.q_conv.data(), ap.head_dim_k) * scale;
+                float sc = kernels<Arch>::dot(kv.k_type, krow, s.q_conv.data(), ap.head_dim_k) * scale;
                 if (ap.softcap > 0.0f) sc = ap.softcap * std::tanh(sc);
                 float ms = 1.0f, vs = 1.0f;
                 if (sc > m) {
                     ms = std::exp(m - sc);
                     m = sc;
-                    if (ms != 1.0f)
-                        for (std::uint32_t d = 0; d < ap.head_dim_v; ++d) acc[d] *= ms;
+                    if (ms != 1.0f) cpu::scale<Arch>(acc, ms, ap.head_dim_v);
                 } else {
                     vs = std::exp(sc - m);
                 }
                 const std::byte* vrow = kv.v.data() + c * kv.v_row_bytes + kvh * kv.v_head_bytes;
-                quant::dequantize_row(kv.v_type, vrow, s.v_row.data(), ap.head_dim_v);
-                for (std::uint32_t d = 0; d < ap.head_dim_v; ++d) acc[d] += s.v_row[d] * vs;
+                const matrix_view vhead{kv.v_type, 1, ap.head_dim_v, vrow, kv.v_head_bytes};
+                const std::int32_t zero = 0;
+                get_rows<Arch>(vhead, &zero, 1, s.v_row.data(), ap.head_dim_v);
+                cpu::axpy<Arch>(vs, s.v_row.data(), acc, ap.head_dim_v);
                 sum = sum * ms + vs;
             }
             float* o = out.row(i) + h * ap.head_dim_v;

@@ -146,7 +146,7 @@ public:
     }
     void attention(kv_layer& kv, const tensor& q, const tensor& k, const tensor& v, const attention_batch& batch,
                    const attention_params& ap, tensor& out) {
-        attention_reference(pool_, attn_scratch_, kv, q, k, v, batch, ap, out);
+        cpu::attention<Arch>(pool_, attn_scratch_, kv, q, k, v, batch, ap, out);
     }
 
 private:

@@ -1,0 +1,75 @@
+#pragma once
+// What the model-running subcommands share: the options that pick a backend, threads and cache
+// types, and loading a model with them.
+#include <CLI/CLI.hpp>
+#include <hearth/cpu.hpp>
+#include <hearth/session.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hearth_cli {
+
+using cpu_backend = hearth::cpu::backend<>;
+using cpu_model = hearth::model<cpu_backend>;
+using cpu_session = hearth::session<cpu_backend>;
+
+struct model_options {
+    std::string model;
+    unsigned threads = 0;
+    std::uint32_t context = 4096;
+    std::string cache_k = "q4_0", cache_v = "q8_0";
+
+    void add_to(CLI::App& cmd, bool with_cache = true) {
+        cmd.add_option("-m,--model", model, "GGUF model file")->required()->check(CLI::ExistingFile);
+        cmd.add_option("-t,--threads", threads, "threads (default: all hardware threads)");
+        cmd.add_option("-c,--ctx-size", context, "context size in tokens")->capture_default_str();
+        if (with_cache) {
+            cmd.add_option("--cache-type-k", cache_k, "K cache type: f32, f16, q8_0, q4_0")->capture_default_str();
+            cmd.add_option("--cache-type-v", cache_v, "V cache type: f32, f16, q8_0, q4_0")->capture_default_str();
+        }
+    }
+    hearth::cache_types cache_types() const { return {parse_cache(cache_k, "-ctk"), parse_cache(cache_v, "-ctv")}; }
+
+    static hearth::dtype parse_cache(const std::string& s, const char* flag) {
+        auto t = hearth::parse_dtype(s);
+        if (!t || !hearth::is_cache_dtype(*t))
+            throw hearth::error(hearth::errc::invalid_argument, std::string(flag) + ": unknown cache type '" + s +
+                                                                    "' (use f32, f16, q8_0 or q4_0)");
+        return *t;
+    }
+};
+
+// The backend lives as long as the process: models keep a reference to it.
+inline cpu_backend& backend_for(const model_options& o) {
+    static std::unique_ptr<cpu_backend> b;
+    if (!b) b = std::make_unique<cpu_backend>(hearth::cpu::options{o.threads});
+    return *b;
+}
+
+inline std::size_t peak_rss_bytes() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<std::size_t>(u.ru_maxrss) * 1024;
+}
+
+// llama.cpp spells some long options with one dash (-ctk, -ctv, -sys); CLI11 only accepts
+// single-character short names, so those spellings are rewritten to their long forms first.
+inline std::vector<std::string> expand_llama_aliases(int argc, char** argv) {
+    static const std::pair<const char*, const char*> aliases[] = {
+        {"-ctk", "--cache-type-k"}, {"-ctv", "--cache-type-v"}, {"-sys", "--system-prompt"}, {"-ngl", "--n-gpu-layers"}};
+    std::vector<std::string> out(argv, argv + argc);
+    for (auto& a : out)
+        for (const auto& [from, to] : aliases)
+            if (a == from) a = to;
+    return out;
+}
+
+inline bool stderr_is_terminal() { return isatty(fileno(stderr)) != 0; }
+
+}  // namespace hearth_cli

@@ -1,0 +1,66 @@
+// hearth's perplexity equals llama.cpp's (within 0.5%) on the same model, text, context and K/V
+// cache types. The text is the Book of Ruth and Genesis 1-4 of the King James Version (public
+// domain), printed by Debian's bible-kjv package (scripts/perplexity-text); references made with
+// scripts/ref/perplexity_reference.py from llama.cpp itself.
+#include <catch2/catch.hpp>
+#include <hearth/cpu.hpp>
+#include <hearth/perplexity.hpp>
+#include <nlohmann/json.hpp>
+#include <test_paths.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using backend_t = hearth::cpu::backend<>;
+
+namespace {
+fs::path find_model(const std::string& name) {
+    for (const auto& dir : {hearth_test::shared_dir() / "models", hearth_test::model_cache()})
+        if (fs::exists(dir / name)) return dir / name;
+    return {};
+}
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+}  // namespace
+
+TEST_CASE("perplexity matches llama.cpp within 0.5% for every cache pair", "[perplexity]") {
+    const char* text_path = std::getenv("HEARTH_PERPLEXITY_TEXT");
+    REQUIRE(text_path);
+    const std::string text = read_all(text_path);
+    REQUIRE(text.size() > 10000);
+    int models = 0;
+    for (const auto& entry : fs::directory_iterator(hearth_test::test_data() / "perplexity")) {
+        if (entry.path().extension() != ".json") continue;
+        const auto ref = nlohmann::json::parse(std::ifstream(entry.path()));
+        const fs::path path = find_model(ref["model"].get<std::string>());
+        if (path.empty()) {
+            WARN("SKIPPED " << ref["model"].get<std::string>() << ": not fetched (scripts/fetch-models)");
+            continue;
+        }
+        ++models;
+        backend_t b(hearth::cpu::options{0});
+        auto m = hearth::model<backend_t>::open(b, path);
+        const auto& tok = m->vocab();
+        const auto tokens = tok.encode(text, true, false);
+        const auto n_ctx = ref["n_ctx"].get<std::uint32_t>();
+        for (const auto& [cache, r] : ref["runs"].items()) {
+            INFO(path.filename().string() << " cache " << cache);
+            REQUIRE(tokens.size() == r["tokens"].get<std::size_t>());  // same text, same tokenizer
+            const auto dash = cache.find('-');
+            hearth::cache_types ct{*hearth::parse_dtype(cache.substr(0, dash)), *hearth::parse_dtype(cache.substr(dash + 1))};
+            hearth::session<backend_t> s(m, {n_ctx, ct});
+            const auto ours = hearth::perplexity(s, tokens, n_ctx, 128, tok.add_bos(), tok.bos());
+            const double want = r["ppl"].get<double>();
+            std::printf("perplexity %s %s: hearth %.4f llama.cpp %.4f (%+.3f%%)\n", path.filename().c_str(),
+                        cache.c_str(), ours.ppl, want, 100.0 * (ours.ppl / want - 1.0));
+            CHECK(ours.scored == r["scored"].get<std::size_t>());
+            CHECK(std::abs(ours.ppl / want - 1.0) <= 0.005);
+        }
+    }
+    CHECK(models > 0);
+}
