@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -106,6 +107,7 @@ public:
         cpu::get_rows<Arch>(table.matrix, ids.data(), ids.size(), out.data, out.stride);
     }
     void matmul(const weight& w, const tensor& x, tensor& y) {
+        std::lock_guard<std::mutex> lock(scratch_mutex_);
         cpu::matmul<Arch>(mm_, w.matrix, x.data, x.stride, x.n_rows, y.data, y.stride);
     }
     void add_bias(tensor& y, const weight& b) {
@@ -146,6 +148,7 @@ public:
     }
     void attention(kv_layer& kv, const tensor& q, const tensor& k, const tensor& v, const attention_batch& batch,
                    const attention_params& ap, tensor& out) {
+        std::lock_guard<std::mutex> lock(scratch_mutex_);
         cpu::attention<Arch>(pool_, attn_scratch_, kv, q, k, v, batch, ap, out);
     }
 
@@ -163,6 +166,9 @@ private:
     }
 
     thread_pool pool_;
+    // Sessions on different threads may share this backend: the ops that use its scratch (quantized
+    // activations, attention accumulators) take turns; each op still uses the whole pool.
+    std::mutex scratch_mutex_;
     matmul_context mm_;
     std::vector<attention_scratch> attn_scratch_;
 };
