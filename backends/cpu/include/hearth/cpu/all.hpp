@@ -4,4 +4,5 @@
 #include <hearth/cpu/get_rows.hpp>
 #include <hearth/cpu/matmul.hpp>
 #include <hearth/cpu/ops.hpp>
+#include <hearth/cpu/row_ops.hpp>
 #include <hearth/cpu/thread_pool.hpp>

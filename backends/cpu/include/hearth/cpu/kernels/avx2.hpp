@@ -9,6 +9,7 @@
 #include <hearth/cpu/kernels/avx2_quantize.hpp>
 #include <hearth/cpu/kernels/format.hpp>
 #include <hearth/cpu/kernels/hwy_float.hpp>
+#include <hearth/cpu/kernels/hwy_rows.hpp>
 #include <hearth/cpu/kernels/scalar.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 
@@ -47,6 +48,12 @@ template <> struct format<avx2, dtype::q3_k> { using policy = detail::block_poli
 template <> struct format<avx2, dtype::q4_k> { using policy = detail::block_policy<avx2_detail::q4_k_kernel<>, 2, 2, 4>; };
 template <> struct format<avx2, dtype::q5_k> { using policy = detail::block_policy<avx2_detail::q5_k_kernel<>, 2, 2, 4>; };
 template <> struct format<avx2, dtype::q6_k> { using policy = detail::block_policy<avx2_detail::q6_k_kernel<>, 2, 2, 4>; };
+
+template <> struct row_kernels<avx2> {
+    static bool axpy(dtype t, const std::byte* row, float s, float* y, std::size_t n) {
+        return hwy_rows::axpy_row(t, row, s, y, n);
+    }
+};
 
 template <> struct activation_quantizer<avx2> {
     static void row(dtype act, const float* x, std::byte* out, std::size_t k) {

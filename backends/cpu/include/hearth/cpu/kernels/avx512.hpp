@@ -75,6 +75,7 @@ template <> struct format<avx512, dtype::f16> { using policy = detail::hwy_float
 template <> struct format<avx512, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 4>; };
 
 template <> struct activation_quantizer<avx512> : activation_quantizer<avx2> {};
+template <> struct row_kernels<avx512> : row_kernels<avx2> {};
 
 }  // namespace cpu
 HEARTH_NAMESPACE_END

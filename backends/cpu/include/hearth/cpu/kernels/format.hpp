@@ -7,6 +7,7 @@
 // policy, see tile.hpp). `activation_type(T)` is the format the activations are quantized to.
 #include <hearth/cpu/arch.hpp>
 #include <hearth/dtype.hpp>
+#include <cstddef>
 #include <string>
 #include <type_traits>
 
@@ -31,6 +32,12 @@ struct resolve_format<Arch, T> {
 };
 
 template <class Arch, dtype T> using policy_of = typename resolve_format<Arch, T>::type::policy;
+
+// Single-row helpers an arch may accelerate (row_ops.hpp): axpy returns false when it has no
+// kernel for the type, and the caller uses the reference.
+template <class Arch> struct row_kernels {
+    static bool axpy(dtype, const std::byte*, float, float*, std::size_t) { return false; }
+};
 
 // The activation format a weight format is multiplied with (ggml's vec_dot_type).
 constexpr dtype activation_type_of(dtype w) {

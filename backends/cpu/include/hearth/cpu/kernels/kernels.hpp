@@ -33,7 +33,7 @@ template <class Arch> struct kernels {
         visit_weight_type(W.type, [&](auto tc) {
             constexpr dtype T = decltype(tc)::value;
             using P = policy_of<Arch, T>;
-            const std::size_t k_units = P::counts_elements ? W.cols : W.cols / traits(T).block_elems;
+            const std::size_t k_units = P::counts_elements ? W.cols : W.cols / quant::traits_block_elems(T);
             detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride);
         });
     }
@@ -42,7 +42,7 @@ template <class Arch> struct kernels {
     // tests): the GEMV kernel on a single row.
     static float dot(dtype w_type, const std::byte* w_row, const std::byte* a_row, std::size_t k) {
         float out = 0.0f;
-        const matrix_view one{w_type, 1, k, w_row, row_bytes(w_type, k)};
+        const matrix_view one{w_type, 1, k, w_row, 0};
         rows(one, 0, 1, a_row, 0, 1, &out, 1);
         return out;
     }

@@ -7,6 +7,7 @@
 // the named helper below.
 #include <hearth/cpu/kernels/format.hpp>
 #include <hearth/cpu/kernels/hwy_float.hpp>
+#include <hearth/cpu/kernels/hwy_rows.hpp>
 #include <hearth/cpu/kernels/scalar.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <hearth/quant/blocks.hpp>
@@ -276,6 +277,12 @@ template <> struct format<neon, dtype::iq4_nl> { using policy = detail::block_po
 template <> struct format<neon, dtype::q4_k> { using policy = detail::block_policy<neon_detail::q4_k_kernel, 2, 2, 4>; };
 template <> struct format<neon, dtype::q5_k> { using policy = detail::block_policy<neon_detail::q5_k_kernel, 2, 2, 4>; };
 template <> struct format<neon, dtype::q6_k> { using policy = detail::block_policy<neon_detail::q6_k_kernel, 2, 2, 4>; };
+
+template <> struct row_kernels<neon> {
+    static bool axpy(dtype t, const std::byte* row, float s, float* y, std::size_t n) {
+        return hwy_rows::axpy_row(t, row, s, y, n);
+    }
+};
 
 template <> struct activation_quantizer<neon> {
     static void row(dtype act, const float* x, std::byte* out, std::size_t k) {
