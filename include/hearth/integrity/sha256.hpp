@@ -7,8 +7,8 @@
 // publisher named is to hash it here. Linking a crypto library for one function would give the
 // CLI a dependency it otherwise does not need (and a network-capable one, usually).
 #include <hearth/config.hpp>
+#include <hearth/integrity/sha256_compress.hpp>
 #include <array>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -114,61 +114,15 @@ public:
     static sha256_digest of(std::span<const std::byte> data) noexcept { return sha256().update(data).finish(); }
     static sha256_digest of(std::string_view text) noexcept { return sha256().update(text).finish(); }
 
-    // Section 4.2.2: the first 32 bits of the fractional parts of the cube roots of the first
-    // 64 primes (a test recomputes them from the primes).
-    static constexpr std::array<std::uint32_t, 64> round_constants = {
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-    };
-    // Section 5.3.3: the first 32 bits of the fractional parts of the square roots of the first
-    // 8 primes.
-    static constexpr std::array<std::uint32_t, 8> initial_hash = {
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    };
+    // FIPS 180-4's constants (section 4.2.2 and 5.3.3), for tests and tools.
+    static constexpr const std::array<std::uint32_t, 64>& round_constants = detail::sha256_k;
+    static constexpr const std::array<std::uint32_t, 8>& initial_hash = detail::sha256_h0;
+    // True when this build hashes with the x86 SHA extensions (see sha256_compress.hpp).
+    static constexpr bool uses_sha_extensions = detail::sha256_uses_sha_extensions;
 
 private:
-    static std::uint32_t load_be32(const std::byte* p) noexcept {
-        return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-               static_cast<std::uint32_t>(p[2]) << 8 | static_cast<std::uint32_t>(p[3]);
-    }
-
-    // Section 6.2.2 over `n` consecutive 64-byte blocks. The message schedule is kept as a
-    // rolling window of 16 words (W[t] needs only W[t-2], W[t-7], W[t-15], W[t-16]), which keeps
-    // it in registers and L1 instead of a 64-word array per block.
     void compress(const std::byte* block, std::size_t n) noexcept {
-        using std::rotr;
-        std::uint32_t h0 = h_[0], h1 = h_[1], h2 = h_[2], h3 = h_[3], h4 = h_[4], h5 = h_[5], h6 = h_[6], h7 = h_[7];
-        for (; n > 0; --n, block += block_bytes) {
-            std::uint32_t w[16];
-            for (int t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
-            std::uint32_t a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
-            for (int t = 0; t < 64; ++t) {
-                std::uint32_t wt;
-                if (t < 16) {
-                    wt = w[t];
-                } else {
-                    const std::uint32_t w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15];
-                    const std::uint32_t s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3);   // sigma0 (4.6)
-                    const std::uint32_t s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10);    // sigma1 (4.7)
-                    wt = w[t & 15] = w[t & 15] + s0 + w[(t - 7) & 15] + s1;
-                }
-                const std::uint32_t S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);  // Sigma1 (4.5)
-                const std::uint32_t ch = (e & f) ^ (~e & g);                       // Ch (4.2)
-                const std::uint32_t t1 = h + S1 + ch + round_constants[static_cast<std::size_t>(t)] + wt;
-                const std::uint32_t S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);   // Sigma0 (4.4)
-                const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);              // Maj (4.3)
-                const std::uint32_t t2 = S0 + maj;
-                h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-            }
-            h0 += a, h1 += b, h2 += c, h3 += d, h4 += e, h5 += f, h6 += g, h7 += h;
-        }
-        h_ = {h0, h1, h2, h3, h4, h5, h6, h7};
+        if (n) detail::sha256_compress(h_, block, n);
     }
 
     std::array<std::uint32_t, 8> h_{};
