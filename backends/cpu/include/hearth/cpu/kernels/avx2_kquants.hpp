@@ -6,6 +6,7 @@
 // minimums (q2_K, q4_K, q5_K) and q6_K's +32 bias use the activation block's bsums (sums of 16
 // activations), so they cost one vpmaddwd per super-block instead of work per element.
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
+#include <type_traits>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
@@ -58,78 +59,60 @@ inline __m128i unpack_scales_k3(const std::uint8_t* packed) noexcept {
 
 struct no_prep {};
 
-template <class I = avx2_ops>
-struct q4_k_kernel : vec_acc {
-    using wblock = quant::block_q4_k;
+// q4_K and q5_K (five = true: a fifth bit per element from qh). The unpacked scales and mins are
+// the prepared form of a weight block, so a GEMM tile decodes them once for all its tokens; the
+// activation block's sub-block sums of 32 are prepared once for all rows.
+template <class I, bool five>
+struct k4_kernel : vec_acc {
+    using wblock = std::conditional_t<five, quant::block_q5_k, quant::block_q4_k>;
     using ablock = quant::block_q8_k;
-    using prepared = no_prep;
-    static prepared prepare(const wblock&) noexcept { return {}; }
-    static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
+    struct prepared {
+        __m256i scales;  // int16 word k = scale of sub-block k, in both 128-bit halves
+        __m128i mins;    // int16 mins of the 8 sub-blocks
+        float d, dmin;
+    };
+    struct act_prepared {
+        __m128i pair_sums;  // int16 sums of the 8 sub-blocks of 32 activations
+        float d;
+    };
+    static prepared prepare(const wblock& w) noexcept {
         const __m128i sm = unpack_scales_mins_k4(w.scales);
+        const __m128i sc16 = _mm_cvtepu8_epi16(sm);
+        return {_mm256_set_m128i(sc16, sc16), _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), half(w.d), half(w.dmin)};
+    }
+    static act_prepared prepare_act(const ablock& a) noexcept {
+        const __m256i bs = load256(a.bsums);
+        return {_mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)), a.d};
+    }
+    static acc dot(const prepared& p, const wblock& w, const act_prepared& ap, const ablock& a, acc s) noexcept {
         // Minimum term: sum over 8 sub-blocks of min * (sum of its 32 activations).
-        const __m256i bs = load256(a.bsums);
-        const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
-        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(mins, pair_sums));
-
-        // Scales as int16, duplicated in both 128-bit halves; word k = scale of sub-block k.
-        const __m128i sc16 = _mm_cvtepu8_epi16(sm);
-        const __m256i sc = _mm256_set_m128i(sc16, sc16);
+        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(p.mins, ap.pair_sums));
         const __m256i mask = _mm256_set1_epi8(0x0f);
+        [[maybe_unused]] __m256i qh;
+        if constexpr (five) qh = load256(w.qh);
         __m256i sum = _mm256_setzero_si256();
         for (int j = 0; j < 4; ++j) {
             const __m256i q = load256(w.qs + 32 * j);
-            const __m256i lo = _mm256_and_si256(q, mask);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
+            __m256i lo = _mm256_and_si256(q, mask);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
+            if constexpr (five) {
+                // Bit 2j of qh[l] is the fifth bit of element 64j + l, bit 2j+1 of element 64j + 32 + l.
+                const __m256i bit4 = _mm256_set1_epi8(0x10);
+                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), bit4));
+                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), bit4));
+            }
             const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a.qs + 64 * j));
             const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a.qs + 64 * j + 32));
-            const __m256i s_lo = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
-            const __m256i s_hi = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
+            const __m256i s_lo = _mm256_shuffle_epi8(p.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
+            const __m256i s_hi = _mm256_shuffle_epi8(p.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
             sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, s_lo), p_hi, s_hi);
         }
-        const float da = a.d;
-        s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
-        return _mm256_fmadd_ps(_mm256_set1_ps(-half(w.dmin) * da), _mm256_cvtepi32_ps(min_dot), s);
+        s = _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
+        return _mm256_fmadd_ps(_mm256_set1_ps(-p.dmin * ap.d), _mm256_cvtepi32_ps(min_dot), s);
     }
 };
-
-template <class I = avx2_ops>
-struct q5_k_kernel : vec_acc {
-    using wblock = quant::block_q5_k;
-    using ablock = quant::block_q8_k;
-    using prepared = no_prep;
-    static prepared prepare(const wblock&) noexcept { return {}; }
-    static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
-        const __m128i sm = unpack_scales_mins_k4(w.scales);
-        const __m256i bs = load256(a.bsums);
-        const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
-        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(mins, pair_sums));
-
-        const __m128i sc16 = _mm_cvtepu8_epi16(sm);
-        const __m256i sc = _mm256_set_m128i(sc16, sc16);
-        const __m256i mask = _mm256_set1_epi8(0x0f);
-        const __m256i bit4 = _mm256_set1_epi8(0x10);
-        const __m256i qh = load256(w.qh);
-        __m256i sum = _mm256_setzero_si256();
-        for (int j = 0; j < 4; ++j) {
-            const __m256i q = load256(w.qs + 32 * j);
-            // Bit 2j of qh[l] is the fifth bit of element 64j + l, bit 2j+1 of element 64j + 32 + l.
-            const __m256i h_lo = _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), bit4);
-            const __m256i h_hi = _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), bit4);
-            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, mask), h_lo);
-            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), mask), h_hi);
-            const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a.qs + 64 * j));
-            const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a.qs + 64 * j + 32));
-            const __m256i s_lo = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
-            const __m256i s_hi = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
-            sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, s_lo), p_hi, s_hi);
-        }
-        const float da = a.d;
-        s = _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * da), _mm256_cvtepi32_ps(sum), s);
-        return _mm256_fmadd_ps(_mm256_set1_ps(-half(w.dmin) * da), _mm256_cvtepi32_ps(min_dot), s);
-    }
-};
+template <class I = avx2_ops> using q4_k_kernel = k4_kernel<I, false>;
+template <class I = avx2_ops> using q5_k_kernel = k4_kernel<I, true>;
 
 template <class I = avx2_ops>
 struct q6_k_kernel : vec_acc {
