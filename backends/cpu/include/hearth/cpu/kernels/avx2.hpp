@@ -5,7 +5,7 @@
 // ymm registers) and 2 x 4 for the K-quants, whose super-block dot needs more temporaries.
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
-#include <hearth/cpu/kernels/avx2_q4_gemv.hpp>
+#include <hearth/cpu/kernels/avx2_gemv.hpp>
 #include <hearth/cpu/kernels/avx2_quantize.hpp>
 #include <hearth/cpu/kernels/format.hpp>
 #include <hearth/cpu/kernels/hwy_float.hpp>

@@ -109,10 +109,16 @@ struct q8_0_kernel : vec_acc {
     using ablock = quant::block_q8_0;
     struct prepared { __m256i q; float d; };
     static prepared prepare(const wblock& w) noexcept { return {load256(w.qs), half(w.d)}; }
-    static float prepare_act(const ablock& a) noexcept { return half(a.d); }
-    static acc dot(const prepared& p, const wblock&, float da, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * da), sums, s);
+    // Signed x signed: the activation side gives |a| once per block, each row only flips its
+    // signs with a (one vpsignb per row instead of two).
+    struct act_prepared { __m256i a_abs; float d; };
+    static act_prepared prepare_act(const ablock& a) noexcept {
+        const __m256i av = load256(a.qs);
+        return {_mm256_sign_epi8(av, av), half(a.d)};
+    }
+    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
+        const __m256i sum = I::madd_u8_i8(ap.a_abs, _mm256_sign_epi8(p.q, load256(a.qs)));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
     }
 };
 
@@ -127,10 +133,16 @@ struct iq4_nl_kernel : vec_acc {
         const __m256i q = _mm256_shuffle_epi8(_mm256_set_m128i(table, table), unpack_nibbles_16(w.qs));
         return {q, half(w.d)};
     }
-    static float prepare_act(const ablock& a) noexcept { return half(a.d); }
-    static acc dot(const prepared& p, const wblock&, float da, const ablock& a, acc s) noexcept {
-        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * da), sums, s);
+    // Signed x signed: the activation side gives |a| once per block, each row only flips its
+    // signs with a (one vpsignb per row instead of two).
+    struct act_prepared { __m256i a_abs; float d; };
+    static act_prepared prepare_act(const ablock& a) noexcept {
+        const __m256i av = load256(a.qs);
+        return {_mm256_sign_epi8(av, av), half(a.d)};
+    }
+    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
+        const __m256i sum = I::madd_u8_i8(ap.a_abs, _mm256_sign_epi8(p.q, load256(a.qs)));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
     }
 };
 
