@@ -109,16 +109,13 @@ struct q8_0_kernel : vec_acc {
     using ablock = quant::block_q8_0;
     struct prepared { __m256i q; float d; };
     static prepared prepare(const wblock& w) noexcept { return {load256(w.qs), half(w.d)}; }
-    // Signed x signed: the activation side gives |a| once per block, each row only flips its
-    // signs with a (one vpsignb per row instead of two).
-    struct act_prepared { __m256i a_abs; float d; };
-    static act_prepared prepare_act(const ablock& a) noexcept {
-        const __m256i av = load256(a.qs);
-        return {_mm256_sign_epi8(av, av), half(a.d)};
-    }
-    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
-        const __m256i sum = I::madd_u8_i8(ap.a_abs, _mm256_sign_epi8(p.q, load256(a.qs)));
-        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
+    // The sign trick takes |w| (not |a| once per activation block, as iq4_nl does): a file's q8_0
+    // weights may hold -128 (ggml's quantizer never writes it, other writers might), whose sign
+    // cannot be flipped in int8; quantized activations never do.
+    static float prepare_act(const ablock& a) noexcept { return half(a.d); }
+    static acc dot(const prepared& p, const wblock&, float da, const ablock& a, acc s) noexcept {
+        const __m256 sums = _mm256_cvtepi32_ps(I::dot_i8(p.q, load256(a.qs)));
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * da), sums, s);
     }
 };
 
@@ -134,7 +131,7 @@ struct iq4_nl_kernel : vec_acc {
         return {q, half(w.d)};
     }
     // Signed x signed: the activation side gives |a| once per block, each row only flips its
-    // signs with a (one vpsignb per row instead of two).
+    // signs with a (one vpsignb per row instead of two). Safe: no table level is -128.
     struct act_prepared { __m256i a_abs; float d; };
     static act_prepared prepare_act(const ablock& a) noexcept {
         const __m256i av = load256(a.qs);
