@@ -12,6 +12,7 @@
 #include <hearth/model/config.hpp>
 #include <hearth/model/tensors.hpp>
 #include <hearth/tokenizer.hpp>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -130,8 +131,11 @@ inline void touch_tensor(const hearth::gguf::tensor_view& t, std::span<const std
     out.eat(t.row_bytes());
 }
 
-// Everything model::open would read, minus the backend: config, tensor table, tokenizer.
-inline void load_like_a_model(const hearth::gguf::file& f, sink& out) {
+// Everything model::open would read, minus the backend: config, tensor table, tokenizer. The
+// tokenizer built from hostile metadata (odd token types, scores, merges naming missing tokens,
+// special ids anywhere) then encodes a fixed text plus the input's last bytes and renders the
+// pieces of its first tokens.
+inline void load_like_a_model(const hearth::gguf::file& f, std::span<const std::byte> input, sink& out) {
     try {
         const auto config = hearth::read_model_config(f);
         out.eat(config.n_vocab);
@@ -142,11 +146,24 @@ inline void load_like_a_model(const hearth::gguf::file& f, sink& out) {
     try {
         const auto tok = hearth::tokenizer::from_gguf(f);
         out.eat(tok.size());
-        // A few tokens through both directions: vocabularies built from hostile metadata must
-        // still tokenize without reading out of bounds.
-        const auto ids = tok.encode("Hello world! <s> 123 \xE2\x96\x81", true, true);
-        for (auto id : ids) out.eat(static_cast<std::uint32_t>(id));
-        out.eat(tok.decode(ids, true));
+        std::string text = "Hello world! <s> 123 \xE2\x96\x81";
+        const auto tail = input.last(std::min<std::size_t>(input.size(), 48));
+        text.append(reinterpret_cast<const char*>(tail.data()), tail.size());
+        for (const bool parse_special : {false, true}) {
+            const auto ids = tok.encode(text, true, parse_special);
+            for (auto id : ids) {
+                if (id < 0 || static_cast<std::size_t>(id) >= tok.size())
+                    throw std::logic_error("gguf fuzz: encode() with a file's vocabulary gave id " + std::to_string(id) +
+                                           " outside its " + std::to_string(tok.size()) + " tokens");
+                out.eat(static_cast<std::uint32_t>(id));
+            }
+            out.eat(tok.decode(ids, true));
+        }
+        const auto n = static_cast<hearth::token_id>(std::min<std::size_t>(tok.size(), 512));
+        for (hearth::token_id id = 0; id < n; ++id) {
+            out.eat(tok.piece(id, true));
+            out.eat(static_cast<std::uint64_t>(tok.is_eog(id)));
+        }
     } catch (const hearth::error&) {
     }
 }
@@ -172,7 +189,7 @@ inline void gguf_one_input(std::span<const std::byte> input) {
         touch_tensor(t, input, out);
         if (f.find_tensor(t.name) == nullptr) throw std::logic_error("gguf fuzz: a parsed tensor is not found");
     }
-    load_like_a_model(f, out);
+    load_like_a_model(f, input, out);
     volatile std::uint64_t keep = out.acc;
     (void)keep;
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <tuple>
 
 HEARTH_NAMESPACE_BEGIN
 
@@ -89,6 +90,14 @@ inline model_config read_model_config(const gguf::file& f) {
                                           std::to_string(c.n_head_kv) + ")");
     c.head_dim_k = opt_u("attention.key_length", c.n_embd / c.n_head);
     c.head_dim_v = opt_u("attention.value_length", c.n_embd / c.n_head);
+    // n_embd_q() and friends multiply two of these in 32 bits. Each may be up to 2^30, so a hostile
+    // file could make the product wrap to a small width that matches its (tiny) tensors while the
+    // attention still walks n_head x head_dim floats per row: refuse products past 2^30.
+    for (const auto& [n, dim, what] : {std::tuple{c.n_head, c.head_dim_k, "key_length"},
+                                       std::tuple{c.n_head, c.head_dim_v, "value_length"}})
+        if (std::uint64_t{n} * dim > (std::uint64_t{1} << 30))
+            throw error(errc::bad_format, p + "attention.head_count (" + std::to_string(n) + ") x " + p + "attention." +
+                                              what + " (" + std::to_string(dim) + ") is out of range (expected at most 2^30)");
     c.norm_eps = opt_f("attention.layer_norm_rms_epsilon", 1e-5f);
     c.sliding_window = opt_u("attention.sliding_window", 0);
     c.attn_logit_softcap = opt_f("attn_logit_softcapping", 0.0f);

@@ -6,6 +6,8 @@
 #include <hearth/error.hpp>
 #include <hearth/gguf.hpp>
 #include <hearth/model/config.hpp>
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -102,9 +104,12 @@ inline model_tensors find_model_tensors(const gguf::file& f, const model_config&
     m.rope_factors_long = find.optional("rope_factors_long.weight", {half_rot});
     m.rope_factors_short = find.optional("rope_factors_short.weight", {half_rot});
 
-    m.layers.resize(c.n_layer);
+    // Grow one layer at a time: block_count is the file's claim (up to 2^30), and a layer is only
+    // kept once its tensors were found, so a hostile count fails at the first missing tensor
+    // instead of allocating 2^30 layers up front (found by fuzz_gguf).
+    m.layers.reserve(std::min<std::size_t>(c.n_layer, f.tensors().size()));
     for (std::uint32_t il = 0; il < c.n_layer; ++il) {
-        auto& L = m.layers[il];
+        auto& L = m.layers.emplace_back();
         const std::string b = "blk." + std::to_string(il) + ".";
         L.attn_norm = find.require(b + "attn_norm.weight", {e});
         if (c.arch->fused_qkv) {
