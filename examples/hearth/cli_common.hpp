@@ -24,6 +24,7 @@ struct model_options {
     unsigned threads = 0;
     std::uint32_t context = 4096;
     std::string cache_k = "q4_0", cache_v = "q8_0";
+    bool no_kv_rotation = false;
 
     void add_to(CLI::App& cmd, bool with_cache = true) {
         cmd.add_option("-m,--model", model, "GGUF model file")->required()->check(CLI::ExistingFile);
@@ -32,9 +33,14 @@ struct model_options {
         if (with_cache) {
             cmd.add_option("--cache-type-k", cache_k, "K cache type: f32, f16, q8_0, q4_0")->capture_default_str();
             cmd.add_option("--cache-type-v", cache_v, "V cache type: f32, f16, q8_0, q4_0")->capture_default_str();
+            cmd.add_flag("--no-kv-rotation", no_kv_rotation,
+                         "store a quantized K/V cache without the Walsh-Hadamard rotation (lower quality; "
+                         "for comparing with engines that do not rotate)");
         }
     }
-    hearth::cache_types cache_types() const { return {parse_cache(cache_k, "-ctk"), parse_cache(cache_v, "-ctv")}; }
+    hearth::cache_types cache_types() const {
+        return {parse_cache(cache_k, "-ctk"), parse_cache(cache_v, "-ctv"), !no_kv_rotation};
+    }
 
     static hearth::dtype parse_cache(const std::string& s, const char* flag) {
         auto t = hearth::parse_dtype(s);

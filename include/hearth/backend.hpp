@@ -61,6 +61,7 @@ concept backend = requires(B& b, typename B::tensor& t, const typename B::tensor
     b.rope(t, std::uint32_t{}, ids, rope, &w);   // in place, per head; positions; freq factors or null
     b.add(t, ct);                                // t += ct
     b.scale(t, float{});                         // t *= s
+    b.hadamard(t, std::uint32_t{});              // in place, per block: orthonormal Walsh-Hadamard
     b.swiglu(ct, ct, t);                         // t = silu(gate) * up
     b.geglu(ct, ct, t);                          // t = gelu(gate) * up
     b.attention(kv, ct, ct, ct, batch, ap, t);   // store k, v of the batch in its slots, then attend

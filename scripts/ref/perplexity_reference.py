@@ -19,7 +19,9 @@ import numpy as np
 CACHES = {"f16-f16": (llama_cpp.GGML_TYPE_F16, llama_cpp.GGML_TYPE_F16),
           "q8_0-q8_0": (llama_cpp.GGML_TYPE_Q8_0, llama_cpp.GGML_TYPE_Q8_0),
           "q4_0-q8_0": (llama_cpp.GGML_TYPE_Q4_0, llama_cpp.GGML_TYPE_Q8_0),
-          "q4_0-q4_0": (llama_cpp.GGML_TYPE_Q4_0, llama_cpp.GGML_TYPE_Q4_0)}
+          "q4_0-q4_0": (llama_cpp.GGML_TYPE_Q4_0, llama_cpp.GGML_TYPE_Q4_0),
+          "q4_0-f16": (llama_cpp.GGML_TYPE_Q4_0, llama_cpp.GGML_TYPE_F16),
+          "f16-q8_0": (llama_cpp.GGML_TYPE_F16, llama_cpp.GGML_TYPE_Q8_0)}
 
 
 def perplexity(model: Path, text: str, n_ctx: int, cache: str, threads: int):

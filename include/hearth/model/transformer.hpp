@@ -86,6 +86,7 @@ public:
         if (c.arch->embed_scale_sqrt) b_.scale(x, std::sqrt(static_cast<float>(c.n_embd)));
 
         const weight* freq_factors = rope_factors(cache.context_size());
+        const kv_rotation rot = cache.rotation();
         for (std::uint32_t il = 0; il < c.n_layer; ++il) {
             const layer& L = layers_[il];
             b_.rms_norm(x, &L.attn_norm, cur, c.norm_eps);
@@ -119,7 +120,10 @@ public:
             ap.window = c.layer_slides(il) ? c.sliding_window : 0;
             ap.n_head = c.n_head, ap.n_head_kv = c.n_head_kv;
             ap.head_dim_k = c.head_dim_k, ap.head_dim_v = c.head_dim_v;
+            if (rot.k) b_.hadamard(q, rot.k), b_.hadamard(k, rot.k);
+            if (rot.v) b_.hadamard(v, rot.v);
             b_.attention(cache.layer(il), q, k, v, batch, ap, attn);
+            if (rot.v) b_.hadamard(attn, rot.v);
 
             b_.matmul(L.wo, attn, cur);
             if (L.post_attn_norm) b_.rms_norm(cur, &*L.post_attn_norm, cur, c.norm_eps);

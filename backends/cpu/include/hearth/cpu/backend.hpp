@@ -9,6 +9,7 @@
 #include <hearth/cpu/matmul.hpp>
 #include <hearth/cpu/matrix_view.hpp>
 #include <hearth/cpu/ops/elementwise.hpp>
+#include <hearth/cpu/ops/hadamard.hpp>
 #include <hearth/cpu/ops/norm.hpp>
 #include <hearth/cpu/ops/rope.hpp>
 #include <hearth/cpu/thread_pool.hpp>
@@ -139,6 +140,9 @@ public:
     }
     void scale(tensor& x, float s) {
         for_rows(x.n_rows, [&](std::size_t i) { cpu::scale<Arch>(x.row(i), s, x.n_cols); });
+    }
+    void hadamard(tensor& x, std::uint32_t block) {
+        for_rows(x.n_rows, [&](std::size_t i) { cpu::hadamard<Arch>(x.row(i), x.n_cols, block); });
     }
     void swiglu(const tensor& gate, const tensor& up, tensor& out) {
         for_rows(out.n_rows, [&](std::size_t i) { cpu::swiglu<Arch>(gate.row(i), up.row(i), out.row(i), out.n_cols); });
