@@ -4,6 +4,7 @@
 // rms_norm sums squares in another order (and GPU sqrt is a few ulp): 1e-5 relative.
 // rope applies the same host-computed cos/sin with one rounding per product: 1e-6.
 // get_rows dequantizes with the CPU's operation order (precise): exact for every dtype.
+// hadamard runs the CPU's butterflies (+ and -) and its one final multiply: exact.
 #include "vulkan_test_support.hpp"
 
 using namespace vk_test;
@@ -102,5 +103,27 @@ TEST_CASE("vulkan: get_rows dequantizes every weight type exactly like the CPU",
         INFO("type " << hearth::traits(t).name);
         CHECK(read_gpu(o.g) == read_cpu(o.c));
     }
+    CHECK(validation_errors() == 0);
+}
+
+TEST_CASE("vulkan: hadamard equals the CPU's bit for bit, on whole rows and column views", "[vulkan][ops]") {
+    for (std::uint32_t block : {64u, 128u, 256u}) {
+        const std::size_t rows = 5, cols = 3 * 256;
+        auto x = make_both(rows, cols, random_floats(rows * cols, 15 + block, -4.0f, 4.0f));
+        gpu().hadamard(x.g, block), cpu().hadamard(x.c, block);
+        INFO("block " << block);
+        CHECK(read_gpu(x.g) == read_cpu(x.c));
+        // A view of the middle columns of two rows (q inside a fused qkv row): the rest is untouched.
+        auto gv = gpu().cols(gpu().rows(x.g, 1, 2), 256, 512);
+        auto cv = cpu().cols(cpu().rows(x.c, 1, 2), 256, 512);
+        gpu().hadamard(gv, block), cpu().hadamard(cv, block);
+        CHECK(read_gpu(x.g) == read_cpu(x.c));
+    }
+    // H is its own inverse: applied twice it gives the input back, to float rounding.
+    const auto values = random_floats(2 * 128, 16);
+    auto y = make_both(2, 128, values);
+    gpu().hadamard(y.g, 64), gpu().hadamard(y.g, 64);
+    CHECK(max_rel_diff(read_gpu(y.g), values) < 1e-6);
+    CHECK_THROWS_AS(gpu().hadamard(y.g, 96), hearth::error);
     CHECK(validation_errors() == 0);
 }

@@ -20,8 +20,8 @@ using gpu_backend = hearth::vulkan::backend;
 using cpu_backend = hearth::cpu::backend<>;
 
 // Creates a backend, or exits 77 (ctest SKIP) when this machine has no Vulkan device.
-inline std::unique_ptr<gpu_backend> make_gpu(hearth::vulkan::backend_options o = {}) {
-    o.validation = true;
+inline std::unique_ptr<gpu_backend> make_gpu(hearth::vulkan::backend_options o = {}, bool validation = true) {
+    o.validation = validation;
     try {
         return std::make_unique<gpu_backend>(o);
     } catch (const hearth::error& e) {

@@ -4,6 +4,7 @@
 // loose: '/' may be off by 2.5 ulp, half conversions may flush subnormals or pick their own
 // rounding, and a*b+c may be fused unless the result is `precise`.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : enable
 
 // ggml's type ids (hearth::dtype).
 const uint T_F32 = 0u, T_F16 = 1u, T_Q4_0 = 2u, T_Q4_1 = 3u, T_Q5_0 = 6u, T_Q5_1 = 7u, T_Q8_0 = 8u,

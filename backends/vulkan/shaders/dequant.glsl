@@ -60,6 +60,14 @@ void k4_scale_min(uint off, uint j, out float sc, out float m) {
     }
 }
 
+// q4_1/q5_1 in a matmul (SPLIT_MIN defined to 1): w_quad leaves out the min m, and w_mins4 gives
+// the mins of four blocks, which the matmul multiplies with q8_1's block sums the way ggml's dot
+// product does (its min term uses the fp16 sum s, not the sum of the rounded values).
+#ifndef SPLIT_MIN
+#define SPLIT_MIN 0
+#endif
+bool w_has_min() { return SPLIT_MIN != 0 && (W_TYPE == T_Q4_1 || W_TYPE == T_Q5_1); }
+
 // Elements k0..k0+3 of the row starting at byte `row`; k0 is a multiple of 4. Elements at or past
 // `k` (only possible for the float types, whose rows may have any length) read as 0.
 vec4 w_quad(uint row, uint k0, uint k) {
@@ -86,6 +94,7 @@ vec4 w_quad(uint row, uint k0, uint k) {
     if (W_TYPE == T_Q4_1) {
         float d = f16_to_f32(W_u16(blk)), m = f16_to_f32(W_u16(blk + 2u));
         precise vec4 p = nibbles(W_u32(blk + 4u + (e & 15u)), e >= 16u ? 4u : 0u) * d;
+        if (w_has_min()) return p;
         precise vec4 r = p + m;
         return r;
     }
@@ -97,6 +106,7 @@ vec4 w_quad(uint row, uint k0, uint k) {
         if (W_TYPE == T_Q5_0) return (q - 16.0) * d;
         float m = f16_to_f32(W_u16(blk + 2u));
         precise vec4 p = q * d;
+        if (w_has_min()) return p;
         precise vec4 r = p + m;
         return r;
     }
@@ -137,4 +147,18 @@ vec4 w_quad(uint row, uint k0, uint k) {
     vec4 hi = crumbs(W_u32(blk + 128u + 32u * h + i), 2u * g);
     precise float ds = f16_to_f32(W_u16(blk + 208u)) * float(int(W_u8(blk + 192u + 8u * h + i / 16u + 2u * g) << 24) >> 24);
     return ds * (lo + 16.0 * hi - 32.0);
+}
+
+// Mins of blocks b0..b0+3 of a q4_1/q5_1 row (0 past the row's `nb` blocks).
+vec4 w_mins4(uint row, uint b0, uint nb) {
+    vec4 m = vec4(0.0);
+    for (uint i = 0u; i < 4u; ++i)
+        if (b0 + i < nb) m[i] = f16_to_f32(W_u16(row + (b0 + i) * w_block_bytes() + 2u));
+    return m;
+}
+
+// A matmul's view of a row: k values, then (q4_1/q5_1) one min per block up to k_ext.
+vec4 w_quad_ext(uint row, uint k0, uint k) {
+    if (k0 < k) return w_quad(row, k0, k);
+    return w_mins4(row, k0 - k, k / 32u);
 }

@@ -19,8 +19,10 @@ layout(push_constant) uniform Params {
     uint x_off, x_stride;
     uint y_off, y_stride;
     uint n_tok;
+    uint k_ext;  // k, plus the q8_1 block sums for q4_1/q5_1
 } p;
 
+#define SPLIT_MIN 1
 #include "dequant.glsl"
 
 const uint BM = 64u, BN = 64u, BK = 16u;
@@ -36,15 +38,15 @@ void main() {
     for (uint i = 0u; i < 4u; ++i)
         for (uint j = 0u; j < 4u; ++j) acc[i][j] = 0.0;
 
-    for (uint k0 = 0u; k0 < p.k; k0 += BK) {
+    for (uint k0 = 0u; k0 < p.k_ext; k0 += BK) {
         const uint kq = k0 + 4u * lq;
         vec4 w = vec4(0.0);
-        if (m0 + lm < p.rows && kq < p.k) w = w_quad(p.w_off + (m0 + lm) * p.w_stride, kq, p.k);
+        if (m0 + lm < p.rows && kq < p.k_ext) w = w_quad_ext(p.w_off + (m0 + lm) * p.w_stride, kq, p.k);
         vec4 xv = vec4(0.0);
         if (n0 + lm < p.n_tok) {
             const uint xb = p.x_off + (n0 + lm) * p.x_stride + kq;
             for (uint i = 0u; i < 4u; ++i)
-                if (kq + i < p.k) xv[i] = x[xb + i];
+                if (kq + i < p.k_ext) xv[i] = x[xb + i];
         }
         for (uint i = 0u; i < 4u; ++i) {
             ws[4u * lq + i][lm] = w[i];

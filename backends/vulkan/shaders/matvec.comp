@@ -18,8 +18,10 @@ layout(push_constant) uniform Params {
     uint x_off, x_stride;  // floats
     uint y_off, y_stride;  // floats (y_off already points at this segment's first column)
     uint n_tok;            // 1..MAX_TOK
+    uint k_ext;            // k, plus the q8_1 block sums for q4_1/q5_1 (x rows are k_ext apart)
 } p;
 
+#define SPLIT_MIN 1
 #include "dequant.glsl"
 
 const uint MAX_TOK = 4u;
@@ -32,13 +34,13 @@ void main() {
     const uint row = p.w_off + r * p.w_stride;
     vec4 acc[MAX_TOK];
     for (uint t = 0u; t < MAX_TOK; ++t) acc[t] = vec4(0.0);
-    for (uint k0 = 4u * tid; k0 < p.k; k0 += 256u) {
-        const vec4 w = w_quad(row, k0, p.k);
+    for (uint k0 = 4u * tid; k0 < p.k_ext; k0 += 256u) {
+        const vec4 w = w_quad_ext(row, k0, p.k);
         for (uint t = 0u; t < p.n_tok; ++t) {
             const uint xb = p.x_off + t * p.x_stride + k0;
             vec4 xv = vec4(x[xb], 0.0, 0.0, 0.0);
-            if (k0 + 3u < p.k) xv = vec4(x[xb], x[xb + 1u], x[xb + 2u], x[xb + 3u]);
-            else for (uint i = 1u; k0 + i < p.k; ++i) xv[i] = x[xb + i];
+            if (k0 + 3u < p.k_ext) xv = vec4(x[xb], x[xb + 1u], x[xb + 2u], x[xb + 3u]);
+            else for (uint i = 1u; k0 + i < p.k_ext; ++i) xv[i] = x[xb + i];
             acc[t] += w * xv;
         }
     }

@@ -1,16 +1,17 @@
 // Read-only byte access to a buffer of raw GGUF blocks or cache rows. Blocks are 2-byte aligned
 // at best (q4_0 is 18 bytes), so 16-bit values are read at even offsets and 32-bit values at
 // any even offset. With STORAGE8 (the device has 8/16-bit storage) the binding is also seen as
-// uint8_t[] / uint16_t[]; the portable variant extracts everything from 32-bit words.
+// uint8_t[] / uint16_t[]; the portable variant extracts everything from 32-bit words. The data
+// is `restrict readonly`, so compilers may merge repeated loads of a block's scale.
 #if STORAGE8
 #extension GL_EXT_shader_8bit_storage : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int16 : require
 #define RAW_BUFFER(NAME, BINDING)                                                                    \
-    layout(std430, binding = BINDING) readonly buffer NAME##_b8 { uint8_t NAME##_v8[]; };            \
-    layout(std430, binding = BINDING) readonly buffer NAME##_b16 { uint16_t NAME##_v16[]; };         \
-    layout(std430, binding = BINDING) readonly buffer NAME##_b32 { uint NAME##_v32[]; };             \
+    layout(std430, binding = BINDING) restrict readonly buffer NAME##_b8 { uint8_t NAME##_v8[]; };            \
+    layout(std430, binding = BINDING) restrict readonly buffer NAME##_b16 { uint16_t NAME##_v16[]; };         \
+    layout(std430, binding = BINDING) restrict readonly buffer NAME##_b32 { uint NAME##_v32[]; };             \
     uint NAME##_u8(uint off) { return uint(NAME##_v8[off]); }                                        \
     uint NAME##_u16(uint off) { return uint(NAME##_v16[off >> 1]); }                                 \
     uint NAME##_u32(uint off) {                                                                      \
@@ -18,7 +19,7 @@
     }
 #else
 #define RAW_BUFFER(NAME, BINDING)                                                                    \
-    layout(std430, binding = BINDING) readonly buffer NAME##_b32 { uint NAME##_v32[]; };             \
+    layout(std430, binding = BINDING) restrict readonly buffer NAME##_b32 { uint NAME##_v32[]; };             \
     uint NAME##_u8(uint off) { return (NAME##_v32[off >> 2] >> ((off & 3u) << 3)) & 0xffu; }         \
     uint NAME##_u16(uint off) { return (NAME##_v32[off >> 2] >> ((off & 2u) << 3)) & 0xffffu; }      \
     uint NAME##_u32(uint off) {                                                                      \

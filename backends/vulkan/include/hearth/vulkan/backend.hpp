@@ -186,6 +186,7 @@ public:
         ops_.eltwise(kernels::eltwise_op::add, y, x.buf, x.offset, x.stride, y);
     }
     void scale(tensor& x, float s) { ops_.eltwise(kernels::eltwise_op::scale, x, x.buf, 0, 0, x, s); }
+    void hadamard(tensor& x, std::uint32_t block) { ops_.hadamard(x, block); }
     void swiglu(const tensor& gate, const tensor& up, tensor& out) {
         same_shape(gate, up, "swiglu"), same_shape(gate, out, "swiglu");
         ops_.eltwise(kernels::eltwise_op::swiglu, gate, up.buf, up.offset, up.stride, out);

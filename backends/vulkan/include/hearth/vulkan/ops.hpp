@@ -10,6 +10,7 @@
 #include <hearth/vulkan/recorder.hpp>
 #include <hearth/vulkan/rope_table.hpp>
 #include <hearth/vulkan/tensors.hpp>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -30,14 +31,12 @@ inline bool weight_type_supported(dtype t) {
 
 // How activations are rounded before meeting weights of type t: as the CPU backend quantizes them
 // (quant::activation_type), so both backends sum the same products. f32 uses them as they are.
-// q8_1 holds the same values as q8_0 (d * q); its fp16 block sum, which the CPU's q4_1/q5_1 dot
-// uses for the min term, is the one thing not reproduced (the GPU sums the exact values).
 inline dtype rounding_for(dtype weight) {
     switch (weight) {
     case dtype::f16: return dtype::f16;
     case dtype::bf16: return dtype::bf16;
     case dtype::q4_0: case dtype::q5_0: case dtype::q8_0: case dtype::iq4_nl: return dtype::q8_0;
-    case dtype::q4_1: case dtype::q5_1: return dtype::q8_0;
+    case dtype::q4_1: case dtype::q5_1: return dtype::q8_1;
     case dtype::q2_k: case dtype::q3_k: case dtype::q4_k: case dtype::q5_k: case dtype::q6_k: return dtype::q8_k;
     default: return dtype::f32;
     }
@@ -59,14 +58,20 @@ public:
                         std::to_string(w.rows) + "x" + std::to_string(w.cols) + ", y is " +
                         std::to_string(y.n_rows) + "x" + std::to_string(y.n_cols));
         if (x.n_rows == 0) return;
-        const device_tensor a = rounded(x, rounding_for(w.type));
-        struct { std::uint32_t w_off, w_stride, k, rows, x_off, x_stride, y_off, y_stride, n_tok; } pc{};
+        const dtype mode = rounding_for(w.type);
+        const device_tensor a = rounded(x, mode);
+        struct { std::uint32_t w_off, w_stride, k, rows, x_off, x_stride, y_off, y_stride, n_tok, k_ext; } pc{};
         const bool vec = x.n_rows <= 4;
-        const VkPipeline pipe = pipes_.get(vec ? shader::matvec : shader::matmat, static_cast<std::uint32_t>(w.type));
+        const bool lanes = vec && ctx_.properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+        const VkPipeline pipe = pipes_.get(lanes ? shader::matvec_rows : vec ? shader::matvec : shader::matmat,
+                                           static_cast<std::uint32_t>(w.type));
         for (const weight_segment& s : w.segments) {
             pc = {u32(s.offset), u32(w.row_bytes), u32(w.cols), u32(s.rows), u32(a.offset), u32(a.stride),
-                  u32(y.offset + s.first_row), u32(y.stride), u32(x.n_rows)};
-            if (vec) {
+                  u32(y.offset + s.first_row), u32(y.stride), u32(x.n_rows), u32(extended_cols(w.cols, mode))};
+            if (lanes) {
+                const std::uint32_t groups = ceil_div(s.rows, 64), gx = std::min<std::uint32_t>(groups, 65535u);
+                rec_.dispatch(pipe, {{s.buf}, {a.buf}, {y.buf, true}}, pc, gx, ceil_div(groups, gx));
+            } else if (vec) {
                 const std::uint32_t gx = std::min<std::uint32_t>(u32(s.rows), 65535u);
                 rec_.dispatch(pipe, {{s.buf}, {a.buf}, {y.buf, true}}, pc, gx, ceil_div(s.rows, gx));
             } else {
@@ -135,6 +140,19 @@ public:
                       pc.n_tok);
     }
 
+    // In place: every block of `block` values of each row becomes H x (orthonormal Walsh-Hadamard).
+    void hadamard(const device_tensor& x, std::uint32_t block) {
+        check_shape(block >= 2 && block <= 256 && (block & (block - 1)) == 0, "hadamard",
+                    "block " + std::to_string(block) + " is not a power of two from 2 to 256");
+        check_shape(x.n_cols % block == 0, "hadamard",
+                    "rows of " + std::to_string(x.n_cols) + " values are not whole blocks of " + std::to_string(block));
+        if (x.n_rows == 0 || x.n_cols == 0) return;
+        // The CPU's factor, computed the same way on the host: the shader rounds once by it.
+        const float s = 1.0f / std::sqrt(static_cast<float>(block));
+        struct { std::uint32_t x_off, x_stride, n; float scale; } pc{u32(x.offset), u32(x.stride), block, s};
+        rec_.dispatch(pipes_.get(shader::hadamard), {{x.buf, true}}, pc, u32(x.n_cols / block), u32(x.n_rows));
+    }
+
     // Forgets per-forward caches (their upload memory is reused after a submission).
     void new_forward() {
         rope_cache_.valid = false;
@@ -142,21 +160,32 @@ public:
     }
 
 private:
+    // Row length of a rounded activation: q8_1 rows carry one block sum per 32 values after the
+    // values, padded to whole quads (the matmul kernels read quads; the padding stays 0).
+    static std::size_t extended_cols(std::size_t k, dtype mode) {
+        return mode == dtype::q8_1 ? k + (k / 32 + 3) / 4 * 4 : k;
+    }
+
     // x rounded for weights of the given rounding type, into a scratch tensor. The last rounding
     // per type is remembered: the q, k and v projections (and gate and up) share one.
     device_tensor rounded(const device_tensor& x, dtype mode) {
         if (mode == dtype::f32) return x;
-        scratch& s = scratch_[mode == dtype::f16 ? 0 : mode == dtype::bf16 ? 1 : mode == dtype::q8_0 ? 2 : 3];
+        const int slot = mode == dtype::f16 ? 0 : mode == dtype::bf16 ? 1 : mode == dtype::q8_0 ? 2 : mode == dtype::q8_1 ? 3 : 4;
+        scratch& s = scratch_[slot];
         if (s.valid && s.src == x.buf.get() && s.src_writes == x.buf->writes && s.offset == x.offset &&
             s.rows == x.n_rows && s.cols == x.n_cols && s.stride == x.stride)
             return s.out;
-        const std::size_t floats = x.n_rows * x.n_cols;
-        if (!s.buf || s.buf->size() < floats * 4) s.buf = make_buffer(ctx_, floats * 4, memory_home::device, "rounded activations");
-        device_tensor out{s.buf, 0, x.n_rows, x.n_cols, x.n_cols};
-        struct { std::uint32_t x_off, x_stride, y_off, y_stride, k; } pc{u32(x.offset), u32(x.stride), 0, u32(x.n_cols),
+        const std::size_t stride = extended_cols(x.n_cols, mode), bytes = x.n_rows * stride * sizeof(float);
+        if (!s.buf || s.buf->size() < bytes) {
+            s.buf = make_buffer(ctx_, bytes, memory_home::device, "rounded activations");
+            rec_.zero(s.buf, 0, bytes);  // q8_1's padding is read (times a zero min) and must not be NaN
+        }
+        device_tensor out{s.buf, 0, x.n_rows, x.n_cols, stride};
+        struct { std::uint32_t x_off, x_stride, y_off, y_stride, k; } pc{u32(x.offset), u32(x.stride), 0, u32(stride),
                                                                           u32(x.n_cols)};
+        const std::size_t block = mode == dtype::q8_k ? 256 : 32;
         rec_.dispatch(pipes_.get(shader::act_round, static_cast<std::uint32_t>(mode)), {{x.buf}, {s.buf, true}}, pc,
-                      ceil_div(x.n_cols, 256), u32(x.n_rows));
+                      ceil_div(ceil_div(x.n_cols, block), 64), u32(x.n_rows));
         s = {s.buf, true, x.buf.get(), x.buf->writes, x.offset, x.n_rows, x.n_cols, x.stride, out};
         return out;
     }
@@ -198,7 +227,7 @@ private:
     context& ctx_;
     pipelines& pipes_;
     recorder& rec_;
-    scratch scratch_[4];
+    scratch scratch_[5];
     std::vector<float> table_;
 };
 

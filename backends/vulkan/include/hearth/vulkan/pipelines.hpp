@@ -17,7 +17,7 @@
 HEARTH_NAMESPACE_BEGIN
 namespace vulkan {
 
-enum class shader { matvec, matmat, get_rows, attention, act_round, eltwise, rms_norm, rope, kv_store };
+enum class shader { matvec, matvec_rows, matmat, get_rows, attention, act_round, eltwise, rms_norm, rope, kv_store, hadamard };
 
 inline constexpr std::uint32_t max_bindings = 6;
 inline constexpr std::uint32_t push_constant_bytes = 128;
@@ -27,6 +27,7 @@ inline constexpr std::uint32_t push_constant_bytes = 128;
 inline std::span<const std::uint32_t> shader_code(shader s, bool storage8) {
     switch (s) {
     case shader::matvec: return storage8 ? std::span<const std::uint32_t>(spirv::matvec_s8) : spirv::matvec_u32;
+    case shader::matvec_rows: return storage8 ? std::span<const std::uint32_t>(spirv::matvec_rows_s8) : spirv::matvec_rows_u32;
     case shader::matmat: return storage8 ? std::span<const std::uint32_t>(spirv::matmat_s8) : spirv::matmat_u32;
     case shader::get_rows: return storage8 ? std::span<const std::uint32_t>(spirv::get_rows_s8) : spirv::get_rows_u32;
     case shader::attention: return storage8 ? std::span<const std::uint32_t>(spirv::attention_s8) : spirv::attention_u32;
@@ -35,6 +36,7 @@ inline std::span<const std::uint32_t> shader_code(shader s, bool storage8) {
     case shader::rms_norm: return spirv::rms_norm;
     case shader::rope: return spirv::rope;
     case shader::kv_store: return spirv::kv_store;
+    case shader::hadamard: return spirv::hadamard;
     }
     return {};
 }
