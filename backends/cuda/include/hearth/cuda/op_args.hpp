@@ -1,0 +1,135 @@
+#pragma once
+// The arguments of every op of the CUDA backend, as plain structs of pointers and sizes. The
+// backend's glue (basic_backend.hpp) fills them; an executor runs them: device_exec launches the
+// CUDA kernels on device pointers, reference_exec runs the host twins on host pointers. The same
+// glue therefore runs on machines without a GPU, which is how the tests check it there.
+// Strides count floats; row_bytes count bytes. Pointers are device pointers for device_exec.
+#include <hearth/config.hpp>
+#include <hearth/cuda/activations.hpp>
+#include <hearth/dtype.hpp>
+#include <cstddef>
+#include <cstdint>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cuda {
+
+// x (rows x k floats) -> activation rows of `act` (layout_of(act, k)), row_bytes apart.
+struct quantize_args {
+    act_kind act;
+    const float* x;
+    std::size_t x_stride;
+    std::size_t rows, k;
+    std::uint8_t* out;
+};
+
+// y[t][r] = W[r] . a[t] for r < w_rows, t < n_tokens; a: activation rows of act_kind_of(type).
+struct matmul_args {
+    dtype type;
+    const std::uint8_t* w;
+    std::size_t w_row_bytes, w_rows, k;
+    const std::uint8_t* act;
+    std::size_t n_tokens;
+    float* y;
+    std::size_t y_stride;
+};
+
+// out[i] = dequantized row ids[i] of W (ids already checked against w_rows).
+struct get_rows_args {
+    dtype type;
+    const std::uint8_t* w;
+    std::size_t w_row_bytes, cols;
+    const std::int32_t* ids;
+    std::size_t n;
+    float* out;
+    std::size_t out_stride;
+};
+
+enum class eltwise_op : std::uint8_t {
+    add,     // y = a + b
+    bias,    // y = a + b[col]   (b is one row)
+    scale,   // y = a * s
+    swiglu,  // y = silu(a) * b
+    geglu,   // y = gelu_tanh(a) * b
+};
+
+struct eltwise_args {
+    eltwise_op op;
+    float* y;
+    std::size_t y_stride;
+    const float* a;
+    std::size_t a_stride;
+    const float* b;
+    std::size_t b_stride;
+    std::size_t rows, cols;
+    float s;
+};
+
+// Per segment (row i, segment h: `width` floats at x + i*x_stride + h*width):
+// y = x / sqrt(mean(x^2) + eps) * w   (w: `width` floats, or null).
+struct rms_norm_args {
+    const float* x;
+    std::size_t x_stride;
+    float* y;
+    std::size_t y_stride;
+    std::size_t rows, segments, width;
+    const float* w;
+    float eps;
+};
+
+// In place, every head of every row, at the row's position. The host computes what depends only
+// on the config (theta_scale, the YaRN correction dims, the magnitude scale) exactly as the CPU
+// backend does, so the device and the host twin start from the same floats.
+struct rope_args {
+    float* x;
+    std::size_t stride, rows, heads, head_dim;
+    const std::int32_t* positions;
+    int n_dims;
+    bool neox;
+    float theta_scale;    // freq_base^(-2/n_dims)
+    float freq_scale, ext_factor, mscale;
+    float corr_low, corr_high;
+    const float* freq_factors;  // n_dims/2 values or null
+};
+
+// In place, every `block` consecutive values of each row: orthonormal Walsh-Hadamard.
+struct hadamard_args {
+    float* x;
+    std::size_t stride, rows, cols, block;
+    float scale;  // 1/sqrt(block), as the CPU computes it
+};
+
+// Stores rows src[i] (width floats) in cell slots[i] of a cache of `type`, quantized like ggml.
+struct kv_store_args {
+    dtype type;
+    const float* src;
+    std::size_t src_stride, width;
+    const std::uint32_t* slots;
+    std::size_t n;
+    std::uint8_t* cache;
+    std::size_t cache_row_bytes;
+};
+
+// out[i, head h] = softmax over the visible cells of (q.k * scale, soft-capped) times v.
+struct attention_args {
+    const float* q;
+    std::size_t q_stride;
+    float* out;
+    std::size_t out_stride;
+    std::size_t n_tokens;
+    std::uint32_t n_head, n_head_kv, head_dim_k, head_dim_v;
+    dtype k_type, v_type;
+    const std::uint8_t* k;
+    const std::uint8_t* v;
+    std::size_t k_row_bytes, v_row_bytes, k_head_bytes, v_head_bytes;
+    const std::int32_t* positions;  // per token
+    const std::int32_t* seq_ids;    // per token
+    const std::int32_t* cell_pos;   // per cell
+    const std::int32_t* cell_seq;   // per cell
+    std::uint32_t n_cells;          // cells in use (cell_pos/cell_seq hold this many)
+    float scale;                    // kq_scale, divided by softcap when capped (as the CPU does)
+    float softcap;
+    std::uint32_t window;
+};
+
+}  // namespace cuda
+HEARTH_NAMESPACE_END

@@ -1,0 +1,214 @@
+#pragma once
+// Every op of the CUDA backend against the CPU backend on the same inputs, written once over the
+// backend under test B: test_cuda_twins runs them with hearth::cuda::reference_backend (the host
+// twins, any machine), test_cuda_device with hearth::cuda::backend (the GPU).
+//
+// Tolerances, relative to the largest magnitude of the CPU's result:
+//   - exact (bit-equal): get_rows (same dequantizer arithmetic), add, bias, scale, hadamard (the
+//     same adds and one multiply), the KV cache bytes (ggml's reference quantizers);
+//   - matmul 2e-5: the same rounded activations and integer block sums, floats summed in another order;
+//   - rms_norm 1e-5 (sum of squares in another order), rope 2e-5 (the platform's cos/sin, FMA
+//     contraction), swiglu/geglu 1e-5 (the platform's exp/tanh);
+//   - attention 1e-4: same rounded query and keys; scores, exponentials and weighted sums in
+//     another order (and the CPU's SIMD exp).
+#include "cuda_test_support.hpp"
+#include <hearth/kv_cells.hpp>
+
+namespace cuda_test {
+
+template <class B>
+void check_matmul(B& b, hearth::dtype t, std::size_t rows, std::size_t k, std::size_t n_tokens, std::uint32_t seed) {
+    auto w = make_weight(t, rows, k, random_floats(rows * k, seed, -1.0f, 1.0f));
+    const auto gw = b.load(w->view);
+    const auto cw = cpu().load(w->view);
+    auto x = make_both(b, n_tokens, k, random_floats(n_tokens * k, seed + 1, -2.0f, 2.0f));
+    auto y = make_both(b, n_tokens, rows, std::vector<float>(n_tokens * rows, 0.0f));
+    b.matmul(gw, x.g, y.g);
+    cpu().matmul(cw, x.c, y.c);
+    INFO(type_name(t) << " " << rows << "x" << k << " times " << n_tokens << " tokens");
+    CHECK(max_rel_diff(read(b, y.g), read(cpu(), y.c)) < 2e-5);
+}
+
+template <class B>
+void check_get_rows(B& b, hearth::dtype t) {
+    const std::size_t rows = 20, cols = 512;
+    auto w = make_weight(t, rows, cols, random_floats(rows * cols, 3, -3.0f, 3.0f));
+    const auto gw = b.load(w->view);
+    const auto cw = cpu().load(w->view);
+    const std::vector<std::int32_t> ids{19, 0, 7, 7, 3};
+    auto out = make_both(b, ids.size(), cols, std::vector<float>(ids.size() * cols, 0.0f));
+    b.get_rows(gw, ids, out.g);
+    cpu().get_rows(cw, ids, out.c);
+    INFO(type_name(t));
+    CHECK(bit_equal(read(b, out.g), read(cpu(), out.c)));
+}
+
+template <class B>
+void check_elementwise(B& b) {
+    const std::size_t rows = 5, cols = 300;
+    const auto xa = random_floats(rows * cols, 41, -6.0f, 6.0f), xb = random_floats(rows * cols, 42, -3.0f, 3.0f);
+    auto bias = make_weight(hearth::dtype::f32, 1, cols, random_floats(cols, 43));
+    const auto gbias = b.load(bias->view);
+    const auto cbias = cpu().load(bias->view);
+    {
+        auto y = make_both(b, rows, cols, xa), x = make_both(b, rows, cols, xb);
+        b.add(y.g, x.g), cpu().add(y.c, x.c);
+        CHECK(bit_equal(read(b, y.g), read(cpu(), y.c)));
+        b.add_bias(y.g, gbias), cpu().add_bias(y.c, cbias);
+        CHECK(bit_equal(read(b, y.g), read(cpu(), y.c)));
+        b.scale(y.g, 0.37f), cpu().scale(y.c, 0.37f);
+        CHECK(bit_equal(read(b, y.g), read(cpu(), y.c)));
+    }
+    for (int glu = 0; glu < 2; ++glu) {
+        auto g = make_both(b, rows, cols, xa), u = make_both(b, rows, cols, xb);
+        auto o = make_both(b, rows, cols, std::vector<float>(rows * cols, 0.0f));
+        if (glu) b.geglu(g.g, u.g, o.g), cpu().geglu(g.c, u.c, o.c);
+        else b.swiglu(g.g, u.g, o.g), cpu().swiglu(g.c, u.c, o.c);
+        INFO((glu ? "geglu" : "swiglu"));
+        CHECK(max_rel_diff(read(b, o.g), read(cpu(), o.c)) < 1e-5);
+    }
+    // Strided views: the second half of the columns of a wider tensor.
+    {
+        auto wide = make_both(b, rows, 2 * cols, random_floats(rows * 2 * cols, 44));
+        auto x = make_both(b, rows, cols, xb);
+        auto gv = b.cols(wide.g, cols, cols);
+        auto cv = cpu().cols(wide.c, cols, cols);
+        b.add(gv, x.g), cpu().add(cv, x.c);
+        CHECK(bit_equal(read(b, wide.g), read(cpu(), wide.c)));
+    }
+}
+
+template <class B>
+void check_rms_norm(B& b) {
+    const std::size_t rows = 6, cols = 576;
+    auto w = make_weight(hearth::dtype::f32, 1, cols, random_floats(cols, 51, 0.5f, 1.5f));
+    auto wh = make_weight(hearth::dtype::f32, 1, 64, random_floats(64, 52, 0.5f, 1.5f));
+    const auto gw = b.load(w->view), gwh = b.load(wh->view);
+    const auto cw = cpu().load(w->view), cwh = cpu().load(wh->view);
+    const auto x = random_floats(rows * cols, 53, -4.0f, 4.0f);
+    for (int with_weight = 0; with_weight < 2; ++with_weight) {
+        auto in = make_both(b, rows, cols, x);
+        auto out = make_both(b, rows, cols, std::vector<float>(rows * cols, 0.0f));
+        b.rms_norm(in.g, with_weight ? &gw : nullptr, out.g, 1e-6f);
+        cpu().rms_norm(in.c, with_weight ? &cw : nullptr, out.c, 1e-6f);
+        CHECK(max_rel_diff(read(b, out.g), read(cpu(), out.c)) < 1e-5);
+    }
+    auto heads = make_both(b, rows, cols, x);
+    b.rms_norm_heads(heads.g, gwh, 64, 1e-6f);
+    cpu().rms_norm_heads(heads.c, cwh, 64, 1e-6f);
+    CHECK(max_rel_diff(read(b, heads.g), read(cpu(), heads.c)) < 1e-5);
+    // In place on a row view.
+    auto inplace = make_both(b, rows, cols, x);
+    auto gv = b.rows(inplace.g, 2, 3);
+    auto cv = cpu().rows(inplace.c, 2, 3);
+    b.rms_norm(gv, &gw, gv, 1e-5f), cpu().rms_norm(cv, &cw, cv, 1e-5f);
+    CHECK(max_rel_diff(read(b, inplace.g), read(cpu(), inplace.c)) < 1e-5);
+}
+
+template <class B>
+void check_rope(B& b) {
+    const std::size_t rows = 7, heads = 3, hd = 128;
+    const std::vector<std::int32_t> pos{0, 1, 2, 17, 500, 4095, 31000};
+    auto ff = make_weight(hearth::dtype::f32, 1, 32, random_floats(32, 61, 1.0f, 8.0f));
+    const auto gff = b.load(ff->view);
+    const auto cff = cpu().load(ff->view);
+    struct variant {
+        const char* what;
+        hearth::rope_config r;
+        bool factors;
+    };
+    std::vector<variant> variants;
+    hearth::rope_config base;
+    base.n_dims = 128, base.freq_base = 10000.0f;
+    variants.push_back({"normal", base, false});
+    auto neox = base;
+    neox.neox = true, neox.freq_base = 1e6f;
+    variants.push_back({"neox", neox, false});
+    auto partial = base;
+    partial.n_dims = 64;
+    variants.push_back({"partial dims + factors", partial, true});
+    auto yarn = neox;
+    yarn.freq_scale = 0.25f, yarn.ext_factor = 1.0f, yarn.n_ctx_orig = 4096, yarn.attn_factor = 1.0f;
+    variants.push_back({"yarn", yarn, false});
+    auto linear = base;
+    linear.freq_scale = 0.5f, linear.attn_factor = 0.9f;
+    variants.push_back({"linear scaling", linear, false});
+    for (const auto& v : variants) {
+        auto x = make_both(b, rows, heads * hd, random_floats(rows * heads * hd, 62, -2.0f, 2.0f));
+        b.rope(x.g, hd, pos, v.r, v.factors ? &gff : nullptr);
+        cpu().rope(x.c, hd, pos, v.r, v.factors ? &cff : nullptr);
+        INFO("rope " << v.what);
+        CHECK(max_rel_diff(read(b, x.g), read(cpu(), x.c)) < 2e-5);
+    }
+}
+
+template <class B>
+void check_hadamard(B& b) {
+    for (std::uint32_t block : {64u, 128u, 256u}) {
+        auto x = make_both(b, 4, 512, random_floats(4 * 512, 71 + block, -3.0f, 3.0f));
+        b.hadamard(x.g, block), cpu().hadamard(x.c, block);
+        INFO("block " << block);
+        CHECK(bit_equal(read(b, x.g), read(cpu(), x.c)));
+    }
+}
+
+struct attn_case {
+    std::uint32_t n_head, n_head_kv, hd;
+    std::uint32_t window;
+    float softcap;
+};
+
+// A prompt of `prompt` tokens of sequence 0, 3 tokens of sequence 1, then `decode` single tokens
+// of sequence 0, on both backends; every step's output and the cache bytes are compared.
+template <class B>
+void check_attention(B& b, hearth::dtype kt, hearth::dtype vt, const attn_case& ac, std::size_t prompt,
+                     std::size_t decode, std::uint32_t seed) {
+    const std::uint32_t cells = 96;
+    auto gkv = b.alloc_kv(kt, vt, cells, ac.n_head_kv, ac.hd, ac.hd);
+    auto ckv = cpu().alloc_kv(kt, vt, cells, ac.n_head_kv, ac.hd, ac.hd);
+    hearth::kv_cells kvc(cells);
+    hearth::attention_params ap;
+    ap.kq_scale = 1.0f / std::sqrt(static_cast<float>(ac.hd));
+    ap.softcap = ac.softcap, ap.window = ac.window;
+    ap.n_head = ac.n_head, ap.n_head_kv = ac.n_head_kv, ap.head_dim_k = ac.hd, ap.head_dim_v = ac.hd;
+    auto step = [&](std::int32_t seq, std::size_t n) {
+        std::vector<std::int32_t> pos(n), seqs(n, seq);
+        const std::int32_t p0 = kvc.next_position(seq);
+        for (std::size_t i = 0; i < n; ++i) pos[i] = p0 + static_cast<std::int32_t>(i);
+        const auto slots = kvc.allocate(seq, pos);
+        const hearth::attention_batch batch{pos, seqs, slots, kvc.positions(), kvc.sequences(), kvc.used()};
+        const std::size_t qw = std::size_t{ac.n_head} * ac.hd, kw = std::size_t{ac.n_head_kv} * ac.hd;
+        auto q = make_both(b, n, qw, random_floats(n * qw, seed++, -2.0f, 2.0f));
+        auto k = make_both(b, n, kw, random_floats(n * kw, seed++, -2.0f, 2.0f));
+        auto v = make_both(b, n, kw, random_floats(n * kw, seed++, -1.0f, 1.0f));
+        auto o = make_both(b, n, qw, std::vector<float>(n * qw, 0.0f));
+        b.attention(gkv, q.g, k.g, v.g, batch, ap, o.g);
+        cpu().attention(ckv, q.c, k.c, v.c, batch, ap, o.c);
+        INFO("K " << type_name(kt) << " V " << type_name(vt) << " heads " << ac.n_head << "/" << ac.n_head_kv << " hd " << ac.hd
+                  << " window " << ac.window << " softcap " << ac.softcap << " seq " << seq << " tokens " << n);
+        CHECK(max_rel_diff(read(b, o.g), read(cpu(), o.c)) < 1e-4);
+        std::vector<std::byte> gk, gv;
+        b.read_kv(gkv, gk, gv);
+        CHECK(gk == ckv.k);
+        CHECK(gv == ckv.v);
+    };
+    step(0, prompt);
+    step(1, 3);
+    for (std::size_t i = 0; i < decode; ++i) step(0, 1);
+}
+
+template <class B>
+void check_attention_pairs(B& b) {
+    for (hearth::dtype kt : cache_types())
+        for (hearth::dtype vt : cache_types()) check_attention(b, kt, vt, {4, 2, 64, 0, 0.0f}, 7, 2, 100);
+}
+
+template <class B>
+void check_attention_shapes(B& b) {
+    check_attention(b, hearth::dtype::q4_0, hearth::dtype::q8_0, {2, 1, 256, 4, 0.0f}, 9, 3, 200);  // Gemma-3 window
+    check_attention(b, hearth::dtype::f16, hearth::dtype::f16, {4, 4, 128, 0, 50.0f}, 70, 1, 300);  // softcap, >64 cells
+    check_attention(b, hearth::dtype::f16, hearth::dtype::f16, {2, 2, 4, 0, 0.0f}, 5, 2, 400);      // head_dim 4
+    check_attention(b, hearth::dtype::f32, hearth::dtype::q4_0, {6, 3, 32, 0, 0.0f}, 33, 2, 500);   // one block per head
+}
+
+}  // namespace cuda_test
