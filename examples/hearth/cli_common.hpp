@@ -2,11 +2,13 @@
 // What the model-running subcommands share: the options that pick a backend, threads and cache
 // types, and loading a model with them.
 #include <CLI/CLI.hpp>
+#include "progress_bar.hpp"
 #include <hearth/cpu.hpp>
 #include <hearth/session.hpp>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -51,11 +53,39 @@ struct model_options {
     }
 };
 
+inline void add_sampling_options(CLI::App& cmd, hearth::sampling_params& sp) {
+    cmd.add_option("--temp", sp.temperature, "temperature (0: greedy)")->capture_default_str();
+    cmd.add_option("--top-k", sp.top_k, "top-k (0: off)")->capture_default_str();
+    cmd.add_option("--top-p", sp.top_p, "top-p (1: off)")->capture_default_str();
+    cmd.add_option("--min-p", sp.min_p, "min-p (0: off)")->capture_default_str();
+    cmd.add_option("--typical", sp.typical_p, "typical-p (1: off)")->capture_default_str();
+    cmd.add_option("--repeat-penalty", sp.repeat_penalty, "repetition penalty (1: off)")->capture_default_str();
+    cmd.add_option("--repeat-last-n", sp.penalty_last_n, "penalty window")->capture_default_str();
+    cmd.add_option("--presence-penalty", sp.presence_penalty, "presence penalty")->capture_default_str();
+    cmd.add_option("--frequency-penalty", sp.frequency_penalty, "frequency penalty")->capture_default_str();
+    cmd.add_option("-s,--seed", sp.seed, "random seed (same seed, same text)");
+}
+
+inline void add_chat_template_options(CLI::App& cmd, std::string& template_name, std::string& system) {
+    cmd.add_option("--chat-template", template_name,
+                   "chat template name, overriding the file's (chatml, llama3, llama2, mistral, gemma, phi3, ...)");
+    cmd.add_option("--system-prompt", system, "system message");
+}
+
 // The backend lives as long as the process: models keep a reference to it.
 inline cpu_backend& backend_for(const model_options& o) {
     static std::unique_ptr<cpu_backend> b;
     if (!b) b = std::make_unique<cpu_backend>(hearth::cpu::options{o.threads});
     return *b;
+}
+
+// Opens the model on the backend, with a progress bar while the weights load (GPU uploads).
+inline std::shared_ptr<const cpu_model> open_model(const model_options& o) {
+    auto& b = backend_for(o);
+    progress_bar bar("loading " + std::filesystem::path(o.model).filename().string());
+    auto m = cpu_model::open(b, o.model, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+    bar.finish();
+    return m;
 }
 
 inline std::size_t peak_rss_bytes() {

@@ -18,8 +18,7 @@ inline void add_perplexity_command(CLI::App& app) {
     cmd->add_option("-f,--file", o->file, "text file")->required()->check(CLI::ExistingFile);
     cmd->add_option("-b,--batch-size", o->batch, "tokens per forward pass")->capture_default_str();
     cmd->callback([o] {
-        auto& b = backend_for(o->model);
-        auto m = cpu_model::open(b, o->model.model);
+        auto m = open_model(o->model);
         cpu_session s(m, {o->model.context, o->model.cache_types()});
         const auto& tok = m->vocab();
         const auto tokens = tok.encode(read_file(o->file), true, false);

@@ -42,31 +42,26 @@ inline void add_run_command(CLI::App& app) {
     cmd->add_option("-p,--prompt", o->prompt, "prompt text");
     cmd->add_option("-f,--file", o->prompt_file, "read the prompt from a file")->check(CLI::ExistingFile);
     cmd->add_option("-n,--n-predict", o->n_predict, "tokens to generate")->capture_default_str();
-    cmd->add_option("--temp", o->sampling.temperature, "temperature (0: greedy)")->capture_default_str();
-    cmd->add_option("--top-k", o->sampling.top_k, "top-k (0: off)")->capture_default_str();
-    cmd->add_option("--top-p", o->sampling.top_p, "top-p (1: off)")->capture_default_str();
-    cmd->add_option("--min-p", o->sampling.min_p, "min-p (0: off)")->capture_default_str();
-    cmd->add_option("--typical", o->sampling.typical_p, "typical-p (1: off)")->capture_default_str();
-    cmd->add_option("--repeat-penalty", o->sampling.repeat_penalty, "repetition penalty (1: off)")->capture_default_str();
-    cmd->add_option("--repeat-last-n", o->sampling.penalty_last_n, "penalty window")->capture_default_str();
-    cmd->add_option("--presence-penalty", o->sampling.presence_penalty, "presence penalty")->capture_default_str();
-    cmd->add_option("--frequency-penalty", o->sampling.frequency_penalty, "frequency penalty")->capture_default_str();
-    cmd->add_option("-s,--seed", o->sampling.seed, "random seed (same seed, same text)");
+    add_sampling_options(*cmd, o->sampling);
     cmd->add_flag("--chat", o->chat, "wrap the prompt in the model's chat template");
-    cmd->add_option("--chat-template", o->chat_template, "chat template name (chatml, llama3, llama2, mistral, gemma, phi3)");
-    cmd->add_option("--system-prompt", o->system, "system message for --chat");
+    add_chat_template_options(*cmd, o->chat_template, o->system);
     cmd->add_flag("--no-stats", o->no_stats, "do not print timings to stderr");
     cmd->callback([o] {
         if (o->prompt.empty() && o->prompt_file.empty())
             throw hearth::error(hearth::errc::invalid_argument, "run: give a prompt with -p TEXT or -f FILE");
         std::string prompt = o->prompt_file.empty() ? o->prompt : read_file(o->prompt_file);
         auto& b = backend_for(o->model);
-        auto m = cpu_model::open(b, o->model.model);
+        auto m = open_model(o->model);
         cpu_session s(m, {o->model.context, o->model.cache_types()});
         if (o->chat) prompt = chat_prompt(*m, o->system, prompt, o->chat_template);
         hearth::generate_params gp;
         gp.max_tokens = o->n_predict;
         gp.sampling = o->sampling;
+        progress_bar bar("prompt");
+        gp.on_prompt_progress = [&](std::size_t done, std::size_t total) {
+            bar.update(done, total);
+            if (done == total) bar.finish();
+        };
         const auto st = s.generate(prompt, gp, [](const hearth::piece& p) {
             std::fwrite(p.text.data(), 1, p.text.size(), stdout);
             std::fflush(stdout);

@@ -7,6 +7,7 @@
 #include <hearth/model/transformer.hpp>
 #include <hearth/tokenizer.hpp>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,9 +17,12 @@ HEARTH_NAMESPACE_BEGIN
 template <backend B>
 class model {
 public:
+    using load_progress = std::function<void(std::uint64_t bytes_done, std::uint64_t bytes_total)>;
+
     // Maps the file, checks it, and loads the weights into `b` (which must outlive the model).
-    static std::shared_ptr<const model> open(B& b, const std::filesystem::path& path) {
-        return std::shared_ptr<const model>(new model(b, gguf::file::open(path)));
+    // `progress` (optional) follows the weights into the backend, for a progress bar.
+    static std::shared_ptr<const model> open(B& b, const std::filesystem::path& path, const load_progress& progress = {}) {
+        return std::shared_ptr<const model>(new model(b, gguf::file::open(path), progress));
     }
 
     const gguf::file& file() const { return file_; }
@@ -32,7 +36,8 @@ public:
     }
 
 private:
-    model(B& b, gguf::file f) : file_(std::move(f)), tokenizer_(tokenizer::from_gguf(file_)), graph_(b, file_) {}
+    model(B& b, gguf::file f, const load_progress& progress)
+        : file_(std::move(f)), tokenizer_(tokenizer::from_gguf(file_)), graph_(b, file_, progress) {}
 
     gguf::file file_;
     tokenizer tokenizer_;

@@ -8,6 +8,7 @@
 #include <hearth/model.hpp>
 #include <hearth/sampling.hpp>
 #include <hearth/tokenizer.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -22,7 +23,14 @@ HEARTH_NAMESPACE_BEGIN
 struct session_params {
     std::uint32_t context = 4096;  // tokens the cache holds
     cache_types cache{};           // K and V dtypes (default q4_0 / q8_0)
+    // A long prompt goes through the model this many tokens at a time: the activations of a
+    // batch grow with it (a 4k-token prompt in one pass would hold 4k rows of every FFN
+    // activation), while a few hundred tokens already keep the matmuls on their fast path.
+    std::uint32_t batch = 512;
 };
+
+// Called after each batch of a prompt: tokens fed so far, tokens in the prompt.
+using progress_callback = std::function<void(std::size_t done, std::size_t total)>;
 
 struct generate_params {
     int max_tokens = 128;
@@ -32,6 +40,7 @@ struct generate_params {
     bool add_special = true;                      // BOS/EOS as the file asks, for the prompt
     bool parse_special = true;                    // special-token texts in the prompt become tokens
     const std::atomic<bool>* cancel = nullptr;    // set from another thread to stop
+    progress_callback on_prompt_progress;         // optional: prompt processing progress
 };
 
 struct piece {
@@ -78,6 +87,25 @@ public:
     }
     std::span<const float> logits() const { return logits_; }
 
+    // Feeds a prompt in batches of session_params::batch tokens; returns the logits after the
+    // last token. `cancel` is checked between batches (returns false then, with the tokens fed so
+    // far kept); `progress` is called after each batch.
+    bool prefill(std::span<const token_id> tokens, const progress_callback& progress = {},
+                 const std::atomic<bool>* cancel = nullptr) {
+        if (tokens.empty()) throw error(errc::invalid_argument, "prefill() needs at least one token");
+        if (static_cast<std::size_t>(position()) + tokens.size() > cache_.context_size())
+            decode(tokens);  // throws the context-size error before any work
+        const std::size_t step = std::max<std::uint32_t>(params_.batch, 1);
+        for (std::size_t done = 0; done < tokens.size();) {
+            if (cancel && cancel->load(std::memory_order_relaxed)) return false;
+            const std::size_t n = std::min(step, tokens.size() - done);
+            decode(tokens.subspan(done, n));
+            done += n;
+            if (progress) progress(done, tokens.size());
+        }
+        return true;
+    }
+
     // Tokenizes `prompt`, feeds it, then samples up to max_tokens, calling on_piece for each one
     // (return false from it to stop). The prompt must fit the context: checked before any work.
     generation_stats generate(std::string_view prompt, const generate_params& gp,
@@ -94,8 +122,12 @@ public:
                                                 std::to_string(position()) + " already used)");
         st.prompt_tokens = ids.size();
         auto t0 = clock::now();
-        decode(ids);
+        const bool fed = prefill(ids, gp.on_prompt_progress, gp.cancel);
         st.prompt_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+        if (!fed) {
+            st.reason = generation_stats::end::cancelled;
+            return st;
+        }
 
         sampler smp(gp.sampling);
         for (auto id : history_) smp.accept(id);

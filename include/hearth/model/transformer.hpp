@@ -12,6 +12,7 @@
 #include <hearth/model/tensors.hpp>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,23 +26,36 @@ public:
     using tensor = typename B::tensor;
     using weight = typename B::weight;
 
-    transformer(B& b, const gguf::file& f) : b_(b), config_(read_model_config(f)) {
+    // load_progress (optional) is called after each weight is loaded into the backend with the
+    // bytes loaded so far and the bytes of every tensor in the file (a GPU backend uploads here).
+    transformer(B& b, const gguf::file& f,
+                const std::function<void(std::uint64_t, std::uint64_t)>& load_progress = {})
+        : b_(b), config_(read_model_config(f)) {
         const model_tensors t = find_model_tensors(f, config_);
-        tok_embd_ = b.load(*t.tok_embd);
-        output_norm_ = b.load(*t.output_norm);
-        output_ = b.load(*t.output);
-        if (t.rope_freqs) rope_freqs_ = b.load(*t.rope_freqs);
-        if (t.rope_factors_long) rope_long_ = b.load(*t.rope_factors_long);
-        if (t.rope_factors_short) rope_short_ = b.load(*t.rope_factors_short);
-        auto opt = [&](const gguf::tensor_view* v) { return v ? std::optional<weight>(b.load(*v)) : std::nullopt; };
+        std::uint64_t total = 0, done = 0;
+        for (const auto& v : f.tensors()) total += v.data.size();
+        auto load = [&](const gguf::tensor_view& v) {
+            weight w = b.load(v);
+            done += v.data.size();
+            if (load_progress) load_progress(done, total);
+            return w;
+        };
+        tok_embd_ = load(*t.tok_embd);
+        output_norm_ = load(*t.output_norm);
+        output_ = t.output == t.tok_embd ? b.load(*t.output) : load(*t.output);  // tied: counted once
+        if (t.rope_freqs) rope_freqs_ = load(*t.rope_freqs);
+        if (t.rope_factors_long) rope_long_ = load(*t.rope_factors_long);
+        if (t.rope_factors_short) rope_short_ = load(*t.rope_factors_short);
+        auto opt = [&](const gguf::tensor_view* v) { return v ? std::optional<weight>(load(*v)) : std::nullopt; };
         layers_.reserve(config_.n_layer);
         for (const auto& L : t.layers) {
             layers_.push_back(layer{
-                b.load(*L.attn_norm), opt(L.wq), opt(L.wk), opt(L.wv), opt(L.wqkv), opt(L.bq), opt(L.bk),
-                opt(L.bv), opt(L.q_norm), opt(L.k_norm), b.load(*L.wo), opt(L.post_attn_norm),
-                b.load(*L.ffn_norm), opt(L.ffn_gate), b.load(*L.ffn_up), b.load(*L.ffn_down),
+                load(*L.attn_norm), opt(L.wq), opt(L.wk), opt(L.wv), opt(L.wqkv), opt(L.bq), opt(L.bk),
+                opt(L.bv), opt(L.q_norm), opt(L.k_norm), load(*L.wo), opt(L.post_attn_norm),
+                load(*L.ffn_norm), opt(L.ffn_gate), load(*L.ffn_up), load(*L.ffn_down),
                 opt(L.post_ffn_norm)});
         }
+        if (load_progress && done != total) load_progress(total, total);  // tensors no layer uses
     }
 
     const model_config& config() const { return config_; }
