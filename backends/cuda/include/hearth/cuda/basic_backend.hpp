@@ -11,6 +11,7 @@
 // (weights, from the file mapping); stage(host span) -> a pointer the next ops may read (small
 // per-op arrays: token ids, positions, cells); read_rows/write_rows/read_bytes (read_* wait for
 // every op before them); and one function per op taking the structs of op_args.hpp.
+// Every op is enqueued under one mutex, so sessions on several threads may share a backend.
 #include <hearth/backend.hpp>
 #include <hearth/cuda/activations.hpp>
 #include <hearth/cuda/kv_blocks.hpp>
@@ -25,6 +26,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <numbers>
 #include <span>
 #include <string>
@@ -57,6 +59,7 @@ public:
 
     // ---- memory ----------------------------------------------------------------------------
     weight load(const gguf::tensor_view& t) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         weight w;
         w.cols = static_cast<std::size_t>(t.ne[0]), w.rows = static_cast<std::size_t>(t.rows());
         if (w.rows == 1) {  // vectors are read element-wise by the ops: keep them as f32
@@ -86,6 +89,7 @@ public:
     }
 
     tensor alloc(std::size_t rows, std::size_t cols) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         tensor t;
         t.storage = exec_.alloc(std::max<std::size_t>(1, rows * cols) * sizeof(float));
         t.data = reinterpret_cast<float*>(t.storage.get()), t.n_rows = rows, t.n_cols = cols, t.stride = cols;
@@ -107,6 +111,7 @@ public:
         return v;
     }
     kv_layer alloc_kv(dtype k, dtype v, std::uint32_t cells, std::uint32_t heads, std::uint32_t hdk, std::uint32_t hdv) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         for (dtype t : {k, v})
             if (!kv_type_supported(t))
                 throw error(errc::unsupported, "cuda: KV cache type " + std::string(traits(t).name) +
@@ -127,18 +132,21 @@ public:
 
     // Copies a tensor to host memory (row-major, packed) after every op enqueued before.
     void read(const tensor& t, std::span<float> out) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check(out.size() >= t.n_rows * t.n_cols, "read",
               "the output holds " + std::to_string(out.size()) + " floats, the tensor " + std::to_string(t.n_rows * t.n_cols));
         exec_.read_rows(out.data(), t.data, t.n_rows, t.n_cols, t.stride);
     }
     // Copies host values (row-major, packed) into a tensor, ordered with the ops.
     void write(const tensor& t, std::span<const float> in) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check(in.size() >= t.n_rows * t.n_cols, "write",
               std::to_string(in.size()) + " floats for a tensor of " + std::to_string(t.n_rows * t.n_cols));
         exec_.write_rows(t.data, t.stride, in.data(), t.n_rows, t.n_cols);
     }
     // The raw bytes of a KV cache layer (tests compare them with the CPU backend's).
     void read_kv(const kv_layer& kv, std::vector<std::byte>& k, std::vector<std::byte>& v) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         k.resize(kv.k_row_bytes * kv.n_cells), v.resize(kv.v_row_bytes * kv.n_cells);
         exec_.read_bytes(k.data(), kv.k.get(), k.size());
         exec_.read_bytes(v.data(), kv.v.get(), v.size());
@@ -146,6 +154,7 @@ public:
 
     // ---- ops -------------------------------------------------------------------------------
     void get_rows(const weight& table, std::span<const std::int32_t> ids, tensor& out) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check(out.n_rows >= ids.size() && out.n_cols == table.cols, "get_rows",
               std::to_string(ids.size()) + " rows of " + std::to_string(table.cols) + " into a " + shape(out) + " tensor");
         for (std::size_t i = 0; i < ids.size(); ++i)
@@ -158,6 +167,7 @@ public:
     }
 
     void matmul(const weight& w, const tensor& x, tensor& y) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check(x.n_cols == w.cols && y.n_cols == w.rows && y.n_rows == x.n_rows, "matmul",
               shape(x) + " times a " + std::to_string(w.rows) + "x" + std::to_string(w.cols) + " weight into " + shape(y));
         if (x.n_rows == 0 || w.rows == 0) return;
@@ -170,15 +180,18 @@ public:
     }
 
     void add_bias(tensor& y, const weight& b) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check_vector(b, y.n_cols, "add_bias");
         exec_.eltwise({eltwise_op::bias, y.data, y.stride, y.data, y.stride, b.f32, 0, y.n_rows, y.n_cols, 0.0f});
     }
     void rms_norm(const tensor& x, const weight* w, tensor& y, float eps) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         if (w) check_vector(*w, x.n_cols, "rms_norm");
         same_shape(x, y, "rms_norm");
         exec_.rms_norm({x.data, x.stride, y.data, y.stride, x.n_rows, 1, x.n_cols, w ? w->f32 : nullptr, eps});
     }
     void rms_norm_heads(tensor& x, const weight& w, std::uint32_t head_dim, float eps) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check_vector(w, head_dim, "rms_norm_heads");
         check(head_dim > 0 && x.n_cols % head_dim == 0, "rms_norm_heads", "rows of " + std::to_string(x.n_cols) +
                                                                                " are not whole heads of " + std::to_string(head_dim));
@@ -186,6 +199,7 @@ public:
     }
     void rope(tensor& x, std::uint32_t head_dim, std::span<const std::int32_t> positions, const rope_config& r,
               const weight* freq_factors) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check(head_dim > 0 && x.n_cols % head_dim == 0 && positions.size() >= x.n_rows, "rope",
               shape(x) + " with heads of " + std::to_string(head_dim) + " and " + std::to_string(positions.size()) +
                   " positions");
@@ -205,24 +219,29 @@ public:
         exec_.rope(a);
     }
     void add(tensor& y, const tensor& x) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         same_shape(y, x, "add");
         exec_.eltwise({eltwise_op::add, y.data, y.stride, y.data, y.stride, x.data, x.stride, y.n_rows, y.n_cols, 0.0f});
     }
     void scale(tensor& x, float s) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         exec_.eltwise({eltwise_op::scale, x.data, x.stride, x.data, x.stride, nullptr, 0, x.n_rows, x.n_cols, s});
     }
     void hadamard(tensor& x, std::uint32_t block) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         check(block > 0 && (block & (block - 1)) == 0 && block <= max_hadamard_block && x.n_cols % block == 0,
               "hadamard", "blocks of " + std::to_string(block) + " (a power of two up to " +
                               std::to_string(max_hadamard_block) + ") in rows of " + std::to_string(x.n_cols));
         exec_.hadamard({x.data, x.stride, x.n_rows, x.n_cols, block, 1.0f / std::sqrt(static_cast<float>(block))});
     }
     void swiglu(const tensor& gate, const tensor& up, tensor& out) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         same_shape(gate, up, "swiglu"), same_shape(gate, out, "swiglu");
         exec_.eltwise({eltwise_op::swiglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride, out.n_rows,
                        out.n_cols, 0.0f});
     }
     void geglu(const tensor& gate, const tensor& up, tensor& out) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         same_shape(gate, up, "geglu"), same_shape(gate, out, "geglu");
         exec_.eltwise({eltwise_op::geglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride, out.n_rows,
                        out.n_cols, 0.0f});
@@ -231,6 +250,7 @@ public:
     // Stores the batch's k and v rows in their cells (quantized on the executor), then attends.
     void attention(kv_layer& kv, const tensor& q, const tensor& k, const tensor& v, const attention_batch& batch,
                    const attention_params& ap, tensor& out) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         const std::size_t n = batch.positions.size();
         check(ap.n_head_kv == kv.n_head_kv && ap.head_dim_k == kv.head_dim_k && ap.head_dim_v == kv.head_dim_v &&
                   ap.n_head_kv > 0 && ap.n_head % ap.n_head_kv == 0,
@@ -300,6 +320,9 @@ private:
         if (r.ext_factor != 0.0f) a.mscale *= 1.0f + 0.1f * std::log(1.0f / r.freq_scale);
     }
 
+    // Sessions on different threads may share the backend: each op enqueues atomically (the
+    // activation scratch, the executor's argument ring and attention partials are shared).
+    std::mutex mutex_;
     Exec exec_;
     memory act_;  // activation rows rounded for the matmul (reused by every matmul, stream-ordered)
     std::size_t act_capacity_ = 0;

@@ -1,0 +1,227 @@
+#pragma once
+// device_exec: the CUDA backend's executor on the GPU. One device, one stream: every op is a
+// kernel launch enqueued on it, so ops run in the order the graph calls them and the host waits
+// only where it reads results (read_rows/read_bytes synchronise the stream).
+//
+// Memory:
+//   - device buffers from cudaMalloc, zero-filled on the stream; their deleter waits for the device
+//     before cudaFree, so a buffer a queued kernel still reads is never freed under it;
+//   - weights are copied from the file mapping through two pinned staging buffers in turns
+//     (memcpy into one while the DMA of the other runs): no second full host copy of the model;
+//   - small per-op arrays (token ids, positions, cell arrays) go through a pinned ring and its
+//     device twin; a slice is reused only after a stream synchronisation, which is done when the
+//     ring wraps (rarely: a forward needs a few KB).
+// A machine without a usable device or driver gets hearth::error(errc::device) from the
+// constructor, saying what to do.
+#include <hearth/cuda/check.cuh>
+#include <hearth/cuda/kernels/attention.cuh>
+#include <hearth/cuda/kernels/matmul.cuh>
+#include <hearth/cuda/kernels/quantize.cuh>
+#include <hearth/cuda/kernels/row_ops.cuh>
+#include <hearth/cuda/op_args.hpp>
+#include <hearth/cuda/tensors.hpp>
+#include <hearth/error.hpp>
+#include <cuda_runtime.h>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cuda {
+
+struct device_options {
+    int device = 0;                              // CUDA device index (after CUDA_VISIBLE_DEVICES)
+    std::size_t staging_bytes = 8u << 20;        // each of the two pinned weight-upload buffers
+    std::size_t ring_bytes = 1u << 20;           // pinned ring for per-op arrays (grows if needed)
+};
+
+namespace detail {
+struct pinned_deleter {
+    void operator()(std::uint8_t* p) const noexcept { cudaFreeHost(p); }
+};
+using pinned_ptr = std::unique_ptr<std::uint8_t[], pinned_deleter>;
+
+inline pinned_ptr make_pinned(std::size_t bytes, const char* what) {
+    void* p = nullptr;
+    check_cuda(cudaMallocHost(&p, bytes), what);
+    return pinned_ptr(static_cast<std::uint8_t*>(p));
+}
+
+inline memory make_device(std::size_t bytes, cudaStream_t s, const char* what) {
+    void* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, bytes == 0 ? 1 : bytes);
+    if (e == cudaErrorMemoryAllocation)
+        throw error(errc::out_of_memory, std::string("cuda: out of device memory allocating ") + std::to_string(bytes) +
+                                             " bytes for " + what);
+    check_cuda(e, what);
+    memory m(static_cast<std::uint8_t*>(p), [](std::uint8_t* q) {
+        cudaDeviceSynchronize();  // kernels still queued may read it
+        cudaFree(q);
+    });
+    check_cuda(cudaMemsetAsync(p, 0, bytes, s), what);
+    return m;
+}
+
+// Which device to use, or an error that says why none can be.
+inline int pick_device(int wanted) {
+    int count = 0;
+    const cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        cudaGetLastError();  // clear the sticky error so later runtime calls are not blamed
+        throw error(errc::device, std::string("cuda: no usable CUDA device (cudaGetDeviceCount: ") + cudaGetErrorName(e) +
+                                      ", " + cudaGetErrorString(e) +
+                                      "): install or update the NVIDIA driver for this CUDA runtime, check "
+                                      "CUDA_VISIBLE_DEVICES, or use the CPU backend");
+    }
+    if (count == 0)
+        throw error(errc::device, "cuda: no CUDA device is visible: check the driver and CUDA_VISIBLE_DEVICES, or use "
+                                  "the CPU backend");
+    if (wanted < 0 || wanted >= count)
+        throw error(errc::device, "cuda: device " + std::to_string(wanted) + " was asked for, but " +
+                                      std::to_string(count) + " device(s) are visible (0.." + std::to_string(count - 1) + ")");
+    return wanted;
+}
+}  // namespace detail
+
+class device_exec {
+public:
+    explicit device_exec(const device_options& o = {}) : device_(detail::pick_device(o.device)) {
+        check_cuda(cudaSetDevice(device_), "cudaSetDevice");
+        cudaDeviceProp prop{};
+        check_cuda(cudaGetDeviceProperties(&prop, device_), "cudaGetDeviceProperties");
+        if (prop.major * 10 + prop.minor < 75)
+            throw error(errc::device, std::string("cuda: ") + prop.name + " has compute capability " +
+                                          std::to_string(prop.major) + "." + std::to_string(prop.minor) +
+                                          "; hearth's CUDA kernels need 7.5 (Turing) or newer");
+        sm_count_ = prop.multiProcessorCount;
+        name_ = std::string("cuda (") + prop.name + ", sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
+        check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+        try {
+            staging_bytes_ = o.staging_bytes ? o.staging_bytes : 1;
+            for (int i = 0; i < 2; ++i) {
+                staging_[i] = detail::make_pinned(staging_bytes_, "pinned staging buffer");
+                check_cuda(cudaEventCreateWithFlags(&staged_[i], cudaEventDisableTiming), "cudaEventCreate");
+            }
+            grow_ring(o.ring_bytes ? o.ring_bytes : 4096);
+        } catch (...) {
+            release();
+            throw;
+        }
+    }
+    device_exec(const device_exec&) = delete;
+    device_exec& operator=(const device_exec&) = delete;
+    ~device_exec() { release(); }
+
+    const char* name() const { return name_.c_str(); }
+    cudaStream_t stream() const { return stream_; }
+    int device() const { return device_; }
+
+    // ---- memory ----------------------------------------------------------------------------
+    memory alloc(std::size_t bytes) { return detail::make_device(bytes, stream_, "a tensor"); }
+
+    // From (mapped) host memory to the device, through the pinned buffers in turns.
+    void upload(void* dst, const void* src, std::size_t bytes) {
+        auto* d = static_cast<std::uint8_t*>(dst);
+        const auto* s = static_cast<const std::uint8_t*>(src);
+        for (std::size_t off = 0; off < bytes; off += staging_bytes_) {
+            const std::size_t n = std::min(staging_bytes_, bytes - off);
+            check_cuda(cudaEventSynchronize(staged_[next_]), "waiting for a staging buffer");
+            std::memcpy(staging_[next_].get(), s + off, n);
+            check_cuda(cudaMemcpyAsync(d + off, staging_[next_].get(), n, cudaMemcpyHostToDevice, stream_), "weight upload");
+            check_cuda(cudaEventRecord(staged_[next_], stream_), "cudaEventRecord");
+            next_ ^= 1;
+        }
+    }
+
+    // A device copy of a small host array, readable by the ops enqueued after this call.
+    template <class T>
+    const T* stage(std::span<const T> host) {
+        const std::size_t bytes = host.size_bytes();
+        if (bytes == 0) return nullptr;
+        if (bytes > ring_bytes_) grow_ring(2 * bytes);
+        if (ring_at_ + bytes > ring_bytes_) {
+            check_cuda(cudaStreamSynchronize(stream_), "waiting for the ring of op arguments");
+            ring_at_ = 0;
+        }
+        std::memcpy(ring_host_.get() + ring_at_, host.data(), bytes);
+        check_cuda(cudaMemcpyAsync(ring_dev_.get() + ring_at_, ring_host_.get() + ring_at_, bytes, cudaMemcpyHostToDevice,
+                                   stream_),
+                   "op argument upload");
+        const T* p = reinterpret_cast<const T*>(ring_dev_.get() + ring_at_);
+        ring_at_ += (bytes + 255) / 256 * 256;
+        return p;
+    }
+
+    void read_rows(float* out, const float* src, std::size_t rows, std::size_t cols, std::size_t stride) {
+        if (rows * cols)
+            check_cuda(cudaMemcpy2DAsync(out, cols * sizeof(float), src, stride * sizeof(float), cols * sizeof(float), rows,
+                                         cudaMemcpyDeviceToHost, stream_),
+                       "reading a tensor");
+        synchronize();
+    }
+    void write_rows(float* dst, std::size_t stride, const float* in, std::size_t rows, std::size_t cols) {
+        if (rows * cols)
+            check_cuda(cudaMemcpy2DAsync(dst, stride * sizeof(float), in, cols * sizeof(float), cols * sizeof(float), rows,
+                                         cudaMemcpyHostToDevice, stream_),
+                       "writing a tensor");
+    }
+    void read_bytes(void* out, const void* src, std::size_t bytes) {
+        if (bytes) check_cuda(cudaMemcpyAsync(out, src, bytes, cudaMemcpyDeviceToHost, stream_), "reading device memory");
+        synchronize();
+    }
+    // Waits for every op enqueued so far; errors raised inside kernels are reported here.
+    void synchronize() { check_cuda(cudaStreamSynchronize(stream_), "running the enqueued kernels"); }
+
+    // ---- ops -------------------------------------------------------------------------------
+    void quantize(const quantize_args& a) { kernels::launch_quantize(a, stream_), check_launch("quantize kernel"); }
+    void matmul(const matmul_args& a) { kernels::launch_matmul(a, stream_), check_launch("matmul kernel"); }
+    void get_rows(const get_rows_args& a) { kernels::launch_get_rows(a, stream_), check_launch("get_rows kernel"); }
+    void eltwise(const eltwise_args& a) { kernels::launch_eltwise(a, stream_), check_launch("element-wise kernel"); }
+    void rms_norm(const rms_norm_args& a) { kernels::launch_rms_norm(a, stream_), check_launch("rms_norm kernel"); }
+    void rope(const rope_args& a) { kernels::launch_rope(a, stream_), check_launch("rope kernel"); }
+    void hadamard(const hadamard_args& a) { kernels::launch_hadamard(a, stream_), check_launch("hadamard kernel"); }
+    void kv_store(const kv_store_args& a) { kernels::launch_kv_store(a, stream_), check_launch("KV store kernel"); }
+    void attention(const attention_args& a) {
+        if (a.n_tokens == 0) return;
+        const std::size_t splits = kernels::attention_splits(a, sm_count_);
+        const std::size_t floats = kernels::attention_partial_floats(a, splits);
+        if (floats > partial_floats_)
+            partials_ = detail::make_device(floats * sizeof(float), stream_, "attention partials"), partial_floats_ = floats;
+        kernels::launch_attention(a, splits, reinterpret_cast<float*>(partials_.get()), stream_);
+        check_launch("attention kernel");
+    }
+
+private:
+    void grow_ring(std::size_t bytes) {
+        if (stream_) check_cuda(cudaStreamSynchronize(stream_), "waiting for the ring of op arguments");
+        ring_host_ = detail::make_pinned(bytes, "pinned ring of op arguments");
+        ring_dev_ = detail::make_device(bytes, stream_, "the ring of op arguments");
+        ring_bytes_ = bytes, ring_at_ = 0;
+    }
+    void release() noexcept {
+        if (stream_) cudaStreamSynchronize(stream_);
+        for (auto& e : staged_)
+            if (e) cudaEventDestroy(e), e = nullptr;
+        partials_.reset(), ring_dev_.reset(), ring_host_.reset();
+        for (auto& s : staging_) s.reset();
+        if (stream_) cudaStreamDestroy(stream_), stream_ = nullptr;
+    }
+
+    int device_ = 0;
+    int sm_count_ = 1;
+    std::string name_;
+    cudaStream_t stream_ = nullptr;
+    detail::pinned_ptr staging_[2];
+    cudaEvent_t staged_[2] = {nullptr, nullptr};
+    std::size_t staging_bytes_ = 0;
+    int next_ = 0;
+    detail::pinned_ptr ring_host_;
+    memory ring_dev_;
+    std::size_t ring_bytes_ = 0, ring_at_ = 0;
+    memory partials_;
+    std::size_t partial_floats_ = 0;
+};
+
+}  // namespace cuda
+HEARTH_NAMESPACE_END

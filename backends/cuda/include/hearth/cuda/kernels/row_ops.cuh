@@ -1,0 +1,116 @@
+#pragma once
+// The row-wise ops: element-wise (add, bias, scale, swiglu, geglu), rms_norm over rows or heads,
+// rotary embedding and the blocked Walsh-Hadamard transform. Each computes what its host twin in
+// reference/row_ops.hpp computes, with the same row_math.hpp functions.
+#include <hearth/cuda/kernels/warp.cuh>
+#include <hearth/cuda/op_args.hpp>
+#include <hearth/cuda/row_math.hpp>
+#include <cstdint>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cuda {
+namespace kernels {
+
+// One thread per element (grid-stride: any number of rows).
+template <int = 0>
+__global__ void eltwise_kernel(eltwise_args a) {
+    const std::size_t n = a.rows * a.cols;
+    for (std::size_t idx = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < n;
+         idx += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+        const std::size_t i = idx / a.cols, j = idx % a.cols;
+        const float y = a.b ? a.b[i * a.b_stride + j] : 0.0f;
+        a.y[i * a.y_stride + j] = eltwise_value(a.op, a.a[i * a.a_stride + j], y, a.s);
+    }
+}
+
+inline unsigned grid_for(std::size_t n, unsigned threads) {
+    const std::size_t blocks = (n + threads - 1) / threads;
+    return static_cast<unsigned>(blocks < 65535u * 16u ? (blocks ? blocks : 1) : 65535u * 16u);
+}
+
+inline void launch_eltwise(const eltwise_args& a, cudaStream_t s) {
+    if (a.rows * a.cols == 0) return;
+    eltwise_kernel<><<<grid_for(a.rows * a.cols, 256), 256, 0, s>>>(a);
+}
+
+// One block per segment; the sum of squares reduced per warp, then across the block's warps.
+template <int = 0>
+__global__ void rms_norm_kernel(rms_norm_args a) {
+    const std::size_t seg = blockIdx.x;
+    const std::size_t i = seg / a.segments, h = seg % a.segments;
+    const float* x = a.x + i * a.x_stride + h * a.width;
+    float* y = a.y + i * a.y_stride + h * a.width;
+    float sum = 0.0f;
+    for (std::size_t j = threadIdx.x; j < a.width; j += blockDim.x) sum += x[j] * x[j];
+    sum = warp_sum(sum);
+    __shared__ float partial[32];
+    if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = sum;
+    __syncthreads();
+    float total = 0.0f;
+    for (unsigned w = 0; w < blockDim.x / 32; ++w) total += partial[w];
+    const float s = 1.0f / ::sqrtf(total / static_cast<float>(a.width) + a.eps);
+    for (std::size_t j = threadIdx.x; j < a.width; j += blockDim.x) y[j] = a.w ? x[j] * s * a.w[j] : x[j] * s;
+}
+
+inline void launch_rms_norm(const rms_norm_args& a, cudaStream_t s) {
+    if (a.rows * a.segments == 0) return;
+    const unsigned threads = a.width >= 1024 ? 256 : a.width >= 256 ? 128 : 32;
+    rms_norm_kernel<><<<static_cast<unsigned>(a.rows * a.segments), threads, 0, s>>>(a);
+}
+
+// One block per token: thread 0 walks the angles pair after pair (theta *= theta_scale, the CPU's
+// float recurrence), every thread then turns its pairs' angles into cos/sin, then rotates pairs of
+// all heads.
+template <int = 0>
+__global__ void rope_kernel(rope_args a) {
+    __shared__ float theta[512], cs[512], sn[512];
+    const int pairs = a.n_dims / 2;
+    const std::size_t i = blockIdx.x;
+    if (threadIdx.x == 0) {
+        float t = static_cast<float>(a.positions[i]);
+        for (int p = 0; p < pairs; ++p) theta[p] = t, t *= a.theta_scale;
+    }
+    __syncthreads();
+    for (int p = static_cast<int>(threadIdx.x); p < pairs; p += static_cast<int>(blockDim.x))
+        rope_pair(a, theta[p], 2 * p, cs[p], sn[p]);
+    __syncthreads();
+    float* row = a.x + i * a.stride;
+    for (std::size_t idx = threadIdx.x; idx < a.heads * static_cast<std::size_t>(pairs); idx += blockDim.x) {
+        const int p = static_cast<int>(idx % static_cast<std::size_t>(pairs));
+        rope_rotate(row + (idx / static_cast<std::size_t>(pairs)) * a.head_dim, p, a.n_dims, a.neox, cs[p], sn[p]);
+    }
+}
+
+inline void launch_rope(const rope_args& a, cudaStream_t s) { rope_kernel<><<<static_cast<unsigned>(a.rows), 128, 0, s>>>(a); }
+
+// One block per (row, transform block): log2(block) butterfly stages in shared memory, one pair
+// per thread per stage, then the 1/sqrt(block) scale: the CPU's operations, so the same bits.
+template <int = 0>
+__global__ void hadamard_kernel(hadamard_args a) {
+    extern __shared__ float buf[];
+    const std::size_t i = blockIdx.x, b0 = static_cast<std::size_t>(blockIdx.y) * a.block;
+    float* x = a.x + i * a.stride + b0;
+    for (std::size_t k = threadIdx.x; k < a.block; k += blockDim.x) buf[k] = x[k];
+    __syncthreads();
+    for (std::size_t h = 1; h < a.block; h *= 2) {
+        for (std::size_t p = threadIdx.x; p < a.block / 2; p += blockDim.x) {
+            const std::size_t j = (p / h) * 2 * h + p % h;
+            const float u = buf[j], v = buf[j + h];
+            buf[j] = u + v;
+            buf[j + h] = u - v;
+        }
+        __syncthreads();
+    }
+    for (std::size_t k = threadIdx.x; k < a.block; k += blockDim.x) x[k] = buf[k] * a.scale;
+}
+
+inline void launch_hadamard(const hadamard_args& a, cudaStream_t s) {
+    if (a.rows == 0) return;
+    const unsigned threads = static_cast<unsigned>(a.block >= 64 ? a.block / 2 : 32);
+    hadamard_kernel<><<<dim3(static_cast<unsigned>(a.rows), static_cast<unsigned>(a.cols / a.block)), threads,
+                        a.block * sizeof(float), s>>>(a);
+}
+
+}  // namespace kernels
+}  // namespace cuda
+HEARTH_NAMESPACE_END
