@@ -7,7 +7,9 @@
 //
 //   bench_make_model --list
 //   bench_make_model --shape tinyllama-1.1b --type q4_k_m --vocab ggml-vocab-llama-spm.gguf --out F.gguf
-//                    [--threads N] [--seed S]
+//                    [--threads N] [--seed S] [--layers N]
+// (--layers keeps the shape but stops after N blocks: a small file to check that both engines
+// load a shape's vocabulary, embeddings and layer layout, without generating all of it.)
 //
 // The vocabulary (every tokenizer.* key) is copied from a vocab-only GGUF; when the shape has more
 // tokens than that vocabulary, the rest are padding tokens of type "unused" (real Qwen and Llama 3
@@ -233,7 +235,8 @@ void set_hyperparameters(hearth::gguf::writer& w, const shape& s, const file_typ
 int usage(const char* argv0) {
     std::fprintf(stderr,
                  "usage: %s --list\n"
-                 "       %s --shape NAME --type q4_0|q4_k_m|q8_0 --vocab VOCAB.gguf --out MODEL.gguf [--threads N] [--seed S]\n",
+                 "       %s --shape NAME --type q4_0|q4_k_m|q8_0 --vocab VOCAB.gguf --out MODEL.gguf [--threads N] [--seed S]\n"
+                 "          [--layers N]\n",
                  argv0, argv0);
     return 2;
 }
@@ -244,6 +247,7 @@ int main(int argc, char** argv) {
     std::string shape_name, type_name, vocab, out;
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     std::uint64_t seed = 42;
+    std::uint32_t layers = 0;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--list") {
@@ -263,14 +267,18 @@ int main(int argc, char** argv) {
         else if (a == "--out") out = v;
         else if (a == "--threads") threads = static_cast<unsigned>(std::max(1, std::atoi(v.c_str())));
         else if (a == "--seed") seed = std::strtoull(v.c_str(), nullptr, 10);
+        else if (a == "--layers") layers = static_cast<std::uint32_t>(std::max(1, std::atoi(v.c_str())));
         else return usage(argv[0]);
     }
     if (shape_name.empty() || type_name.empty() || vocab.empty() || out.empty()) return usage(argv[0]);
-    const shape* s = find_shape(shape_name);
-    if (!s) {
+    const shape* found = find_shape(shape_name);
+    if (!found) {
         std::fprintf(stderr, "unknown shape '%s' (--list shows them)\n", shape_name.c_str());
         return 2;
     }
+    shape trimmed = *found;
+    if (layers) trimmed.n_layer = std::min(layers, trimmed.n_layer);
+    const shape* s = &trimmed;
     const file_type_info* ft = nullptr;
     for (const auto& f : file_types)
         if (type_name == f.name) ft = &f;
