@@ -163,7 +163,7 @@ struct attn_case {
 template <class B>
 void check_attention(B& b, hearth::dtype kt, hearth::dtype vt, const attn_case& ac, std::size_t prompt,
                      std::size_t decode, std::uint32_t seed) {
-    const std::uint32_t cells = 96;
+    const std::uint32_t cells = static_cast<std::uint32_t>(prompt + decode + 3 + 16);
     auto gkv = b.alloc_kv(kt, vt, cells, ac.n_head_kv, ac.hd, ac.hd);
     auto ckv = cpu().alloc_kv(kt, vt, cells, ac.n_head_kv, ac.hd, ac.hd);
     hearth::kv_cells kvc(cells);
@@ -209,6 +209,14 @@ void check_attention_shapes(B& b) {
     check_attention(b, hearth::dtype::f16, hearth::dtype::f16, {4, 4, 128, 0, 50.0f}, 70, 1, 300);  // softcap, >64 cells
     check_attention(b, hearth::dtype::f16, hearth::dtype::f16, {2, 2, 4, 0, 0.0f}, 5, 2, 400);      // head_dim 4
     check_attention(b, hearth::dtype::f32, hearth::dtype::q4_0, {6, 3, 32, 0, 0.0f}, 33, 2, 500);   // one block per head
+}
+
+// Decode over a long context: few (token, head) items and many cells, so the GPU kernel splits
+// the cells over several blocks and merges their partial softmaxes.
+template <class B>
+void check_attention_long(B& b) {
+    check_attention(b, hearth::dtype::q4_0, hearth::dtype::q8_0, {2, 1, 128, 0, 0.0f}, 300, 2, 800);
+    check_attention(b, hearth::dtype::f16, hearth::dtype::f16, {4, 2, 64, 200, 0.0f}, 280, 1, 900);
 }
 
 }  // namespace cuda_test

@@ -7,6 +7,7 @@
 // Without a device or driver the program prints "SKIP: no CUDA device (...)" and exits 77.
 #include "model_checks.hpp"
 #include "op_checks.hpp"
+#include "twin_checks.hpp"
 #include <hearth/cuda.cuh>
 #include <cstdlib>
 
@@ -118,47 +119,8 @@ TEST_CASE("cuda device: activation rows are byte-identical to the host twin's", 
 }
 
 TEST_CASE("cuda device: matmul and get_rows equal the host twins bit for bit", "[cuda][device]") {
-    std::uint32_t seed = 7000;
-    for (dtype t : weight_types()) {
-        for (std::size_t n : {1u, 3u, 8u, 19u}) {
-            const std::size_t rows = 72, k = 1024;
-            auto w = make_weight(t, rows, k, random_floats(rows * k, seed++, -1.0f, 1.0f));
-            const auto x = random_floats(n * k, seed++, -3.0f, 3.0f);
-            const auto gw = gpu().load(w->view);
-            const auto tw = twin().load(w->view);
-            auto gx = gpu().alloc(n, k), gy = gpu().alloc(n, rows);
-            auto tx = twin().alloc(n, k), ty = twin().alloc(n, rows);
-            gpu().write(gx, x), twin().write(tx, x);
-            gpu().matmul(gw, gx, gy), twin().matmul(tw, tx, ty);
-            INFO(type_name(t) << " x " << n << " tokens");
-            CHECK(bit_equal(read(gpu(), gy), read(twin(), ty)));
-        }
-        const std::vector<std::int32_t> ids{3, 0, 71, 40};
-        auto w = make_weight(t, 72, 512, random_floats(72 * 512, seed++, -2.0f, 2.0f));
-        const auto gw = gpu().load(w->view);
-        const auto tw = twin().load(w->view);
-        auto go = gpu().alloc(ids.size(), 512), to = twin().alloc(ids.size(), 512);
-        gpu().get_rows(gw, ids, go), twin().get_rows(tw, ids, to);
-        CHECK(bit_equal(read(gpu(), go), read(twin(), to)));
-    }
-}
-
-TEST_CASE("cuda device: a token's matmul result does not depend on its batch", "[cuda][device]") {
-    const std::size_t rows = 256, k = 2048, n = 13;
-    for (dtype t : {dtype::q4_0, dtype::q4_k, dtype::q6_k, dtype::f16}) {
-        auto w = make_weight(t, rows, k, random_floats(rows * k, 99, -1.0f, 1.0f));
-        const auto gw = gpu().load(w->view);
-        const auto x = random_floats(n * k, 98, -2.0f, 2.0f);
-        auto gx = gpu().alloc(n, k), gy = gpu().alloc(n, rows);
-        gpu().write(gx, x);
-        gpu().matmul(gw, gx, gy);
-        const auto batch = read(gpu(), gy);
-        auto one_x = gpu().alloc(1, k), one_y = gpu().alloc(1, rows);
-        gpu().write(one_x, std::vector<float>(x.end() - static_cast<std::ptrdiff_t>(k), x.end()));
-        gpu().matmul(gw, one_x, one_y);
-        INFO(type_name(t));
-        CHECK(bit_equal(read(gpu(), one_y), std::vector<float>(batch.end() - static_cast<std::ptrdiff_t>(rows), batch.end())));
-    }
+    check_matches_twin(gpu(), twin(), 72, 1024, {1, 3, 8, 19});
+    check_matches_twin(gpu(), twin(), 300, 4096, {1, 13});
 }
 
 TEST_CASE("cuda device: matmul of every weight type against the CPU backend", "[cuda][device]") {
@@ -184,9 +146,7 @@ TEST_CASE("cuda device: attention over every K/V cache type pair against the CPU
 }
 
 TEST_CASE("cuda device: attention over a long context splits the cells and merges them", "[cuda][device]") {
-    // 1 token x 2 heads over ~900 cells: several blocks per head (decode), merged by the second kernel.
-    check_attention(gpu(), dtype::q4_0, dtype::q8_0, {2, 1, 128, 0, 0.0f}, 900, 3, 800);
-    check_attention(gpu(), dtype::f16, dtype::f16, {8, 2, 64, 300, 0.0f}, 900, 2, 900);
+    check_attention_long(gpu());
 }
 
 TEST_CASE("cuda device: every op of SmolLM2 and Gemma-3 forwards agrees with the CPU backend's", "[cuda][device][model]") {

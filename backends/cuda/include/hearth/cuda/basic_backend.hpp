@@ -15,6 +15,7 @@
 #include <hearth/backend.hpp>
 #include <hearth/cuda/activations.hpp>
 #include <hearth/cuda/kv_blocks.hpp>
+#include <hearth/cuda/limits.hpp>
 #include <hearth/cuda/op_args.hpp>
 #include <hearth/cuda/tensors.hpp>
 #include <hearth/cuda/weights.hpp>
@@ -35,11 +36,6 @@
 
 HEARTH_NAMESPACE_BEGIN
 namespace cuda {
-
-// Limits of the kernels (per-lane accumulators, shared memory tables).
-inline constexpr std::uint32_t max_head_dim = 512;
-inline constexpr int max_rope_dims = 1024;
-inline constexpr std::size_t max_hadamard_block = 1024;
 
 template <class Exec>
 class basic_backend {

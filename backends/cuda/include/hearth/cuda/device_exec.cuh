@@ -36,6 +36,16 @@ struct device_options {
     std::size_t ring_bytes = 1u << 20;           // pinned ring for per-op arrays (grows if needed)
 };
 
+// Launches a kernel on the stream: the `Launch` the kernels' run_* functions are written against
+// (the SIMT test harness supplies another one that runs the same kernels on the host).
+struct stream_launch {
+    cudaStream_t stream = nullptr;
+    template <class... Params, class... Args>
+    void operator()(void (*kernel)(Params...), dim3 grid, dim3 block, std::size_t shared_bytes, const Args&... args) const {
+        kernel<<<grid, block, shared_bytes, stream>>>(args...);
+    }
+};
+
 namespace detail {
 struct pinned_deleter {
     void operator()(std::uint8_t* p) const noexcept { cudaFreeHost(p); }
@@ -97,6 +107,7 @@ public:
         sm_count_ = prop.multiProcessorCount;
         name_ = std::string("cuda (") + prop.name + ", sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
         check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+        launch_.stream = stream_;
         try {
             staging_bytes_ = o.staging_bytes ? o.staging_bytes : 1;
             for (int i = 0; i < 2; ++i) {
@@ -174,21 +185,21 @@ public:
     void synchronize() { check_cuda(cudaStreamSynchronize(stream_), "running the enqueued kernels"); }
 
     // ---- ops -------------------------------------------------------------------------------
-    void quantize(const quantize_args& a) { kernels::launch_quantize(a, stream_), check_launch("quantize kernel"); }
-    void matmul(const matmul_args& a) { kernels::launch_matmul(a, stream_), check_launch("matmul kernel"); }
-    void get_rows(const get_rows_args& a) { kernels::launch_get_rows(a, stream_), check_launch("get_rows kernel"); }
-    void eltwise(const eltwise_args& a) { kernels::launch_eltwise(a, stream_), check_launch("element-wise kernel"); }
-    void rms_norm(const rms_norm_args& a) { kernels::launch_rms_norm(a, stream_), check_launch("rms_norm kernel"); }
-    void rope(const rope_args& a) { kernels::launch_rope(a, stream_), check_launch("rope kernel"); }
-    void hadamard(const hadamard_args& a) { kernels::launch_hadamard(a, stream_), check_launch("hadamard kernel"); }
-    void kv_store(const kv_store_args& a) { kernels::launch_kv_store(a, stream_), check_launch("KV store kernel"); }
+    void quantize(const quantize_args& a) { kernels::run_quantize(launch_, a), check_launch("quantize kernel"); }
+    void matmul(const matmul_args& a) { kernels::run_matmul(launch_, a), check_launch("matmul kernel"); }
+    void get_rows(const get_rows_args& a) { kernels::run_get_rows(launch_, a), check_launch("get_rows kernel"); }
+    void eltwise(const eltwise_args& a) { kernels::run_eltwise(launch_, a), check_launch("element-wise kernel"); }
+    void rms_norm(const rms_norm_args& a) { kernels::run_rms_norm(launch_, a), check_launch("rms_norm kernel"); }
+    void rope(const rope_args& a) { kernels::run_rope(launch_, a), check_launch("rope kernel"); }
+    void hadamard(const hadamard_args& a) { kernels::run_hadamard(launch_, a), check_launch("hadamard kernel"); }
+    void kv_store(const kv_store_args& a) { kernels::run_kv_store(launch_, a), check_launch("KV store kernel"); }
     void attention(const attention_args& a) {
         if (a.n_tokens == 0) return;
         const std::size_t splits = kernels::attention_splits(a, sm_count_);
         const std::size_t floats = kernels::attention_partial_floats(a, splits);
         if (floats > partial_floats_)
             partials_ = detail::make_device(floats * sizeof(float), stream_, "attention partials"), partial_floats_ = floats;
-        kernels::launch_attention(a, splits, reinterpret_cast<float*>(partials_.get()), stream_);
+        kernels::run_attention(launch_, a, splits, reinterpret_cast<float*>(partials_.get()));
         check_launch("attention kernel");
     }
 
@@ -212,6 +223,7 @@ private:
     int sm_count_ = 1;
     std::string name_;
     cudaStream_t stream_ = nullptr;
+    stream_launch launch_;
     detail::pinned_ptr staging_[2];
     cudaEvent_t staged_[2] = {nullptr, nullptr};
     std::size_t staging_bytes_ = 0;

@@ -17,6 +17,7 @@
 #include <hearth/cuda/activations.hpp>
 #include <hearth/cuda/kernels/warp.cuh>
 #include <hearth/cuda/kv_blocks.hpp>
+#include <hearth/cuda/limits.hpp>
 #include <hearth/cuda/op_args.hpp>
 #include <hearth/cuda/reference/attention.hpp>
 #include <algorithm>
@@ -35,14 +36,15 @@ __global__ void kv_store_kernel(kv_store_args a) {
     store_kv_block(a.type, a.src + i * a.src_stride + b * be, a.cache + static_cast<std::size_t>(a.slots[i]) * a.cache_row_bytes, b);
 }
 
-inline void launch_kv_store(const kv_store_args& a, cudaStream_t s) {
+template <class Launch>
+void run_kv_store(Launch& launch, const kv_store_args& a) {
     const std::size_t work = a.n * (a.width / kv_block_elems(a.type));
-    if (work) kv_store_kernel<><<<static_cast<unsigned>((work + 127) / 128), 128, 0, s>>>(a);
+    if (work) launch(kv_store_kernel<>, dim3(static_cast<unsigned>((work + 127) / 128)), dim3(128), 0, a);
 }
 
 inline constexpr int attn_warps = 4;
-inline constexpr int attn_max_per_lane = 512 / 32;  // value dims per lane (max_head_dim / 32)
-inline constexpr std::size_t attn_query_bytes = 512 * 4;  // the largest query row (f32, 512 values)
+inline constexpr int attn_max_per_lane = max_head_dim / 32;    // value dims per lane
+inline constexpr std::size_t attn_query_bytes = max_head_dim * 4;  // the largest query row (f32)
 
 // Partial result of one split: max, sum, then head_dim_v accumulators.
 __device__ __forceinline__ float* split_slot(float* partials, std::size_t item, std::size_t split, std::size_t n_splits,
@@ -53,9 +55,9 @@ __device__ __forceinline__ float* split_slot(float* partials, std::size_t item, 
 template <int = 0>
 __global__ void __launch_bounds__(32 * attn_warps) attention_kernel(attention_args a, std::uint32_t cells_per_split,
                                                                     float* partials) {
-    __shared__ __align__(16) std::uint8_t qrow[attn_query_bytes];
+    __align__(16) __shared__ std::uint8_t qrow[attn_query_bytes];
     __shared__ float warp_m[attn_warps], warp_s[attn_warps];
-    __shared__ float warp_acc[attn_warps][512];
+    __shared__ float warp_acc[attn_warps][max_head_dim];
 
     const std::size_t item = blockIdx.x, split = blockIdx.y, n_splits = gridDim.y;
     const std::size_t i = item / a.n_head;
@@ -169,11 +171,11 @@ __global__ void attention_merge_kernel(attention_args a, std::size_t n_splits, c
 }
 
 // How many blocks share one (token, head)'s cells: enough blocks to fill the GPU (2 per SM), but
-// at least 128 cells per split so the merge stays cheap.
-inline std::size_t attention_splits(const attention_args& a, int sm_count) {
+// at least min_cells cells per split so the merge stays cheap.
+inline std::size_t attention_splits(const attention_args& a, int sm_count, std::size_t min_cells = 128) {
     const std::size_t items = a.n_tokens * a.n_head;
     const std::size_t want = (2 * static_cast<std::size_t>(sm_count) + items - 1) / items;
-    const std::size_t most = (a.n_cells + 127) / 128;
+    const std::size_t most = (a.n_cells + min_cells - 1) / min_cells;
     return std::max<std::size_t>(1, std::min(want, most));
 }
 
@@ -181,12 +183,15 @@ inline std::size_t attention_partial_floats(const attention_args& a, std::size_t
     return splits > 1 ? a.n_tokens * a.n_head * splits * (a.head_dim_v + 2) : 0;
 }
 
-inline void launch_attention(const attention_args& a, std::size_t splits, float* partials, cudaStream_t s) {
+template <class Launch>
+void run_attention(Launch& launch, const attention_args& a, std::size_t splits, float* partials) {
     const std::size_t items = a.n_tokens * a.n_head;
     const std::uint32_t cells_per_split = static_cast<std::uint32_t>((a.n_cells + splits - 1) / splits);
-    attention_kernel<><<<dim3(static_cast<unsigned>(items), static_cast<unsigned>(splits)), 32 * attn_warps, 0, s>>>(
-        a, cells_per_split == 0 ? 1 : cells_per_split, partials);
-    if (splits > 1) attention_merge_kernel<><<<static_cast<unsigned>(items), 128, 0, s>>>(a, splits, partials);
+    launch(attention_kernel<>, dim3(static_cast<unsigned>(items), static_cast<unsigned>(splits)), dim3(32 * attn_warps), 0,
+           a, cells_per_split == 0 ? 1u : cells_per_split, partials);
+    if (splits > 1)
+        launch(attention_merge_kernel<>, dim3(static_cast<unsigned>(items)), dim3(128), 0, a, splits,
+               static_cast<const float*>(partials));
 }
 
 }  // namespace kernels

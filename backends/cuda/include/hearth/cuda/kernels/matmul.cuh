@@ -49,21 +49,20 @@ __global__ void __launch_bounds__(32 * matmul_rows_per_block) matmul_kernel(matm
     }
 }
 
-template <dtype T>
-void launch_matmul_typed(const matmul_args& a, cudaStream_t s) {
-    const act_layout l = layout_of(wfmt<T>::act, a.k);
-    const dim3 block(32, matmul_rows_per_block);
-    const unsigned row_blocks = static_cast<unsigned>((a.w_rows + matmul_rows_per_block - 1) / matmul_rows_per_block);
-    if (a.n_tokens == 1) {
-        matmul_kernel<T, 1><<<dim3(row_blocks, 1), block, 0, s>>>(a, l);
-    } else {
-        constexpr int tn = 8;
-        matmul_kernel<T, tn><<<dim3(row_blocks, static_cast<unsigned>((a.n_tokens + tn - 1) / tn)), block, 0, s>>>(a, l);
-    }
-}
-
-inline void launch_matmul(const matmul_args& a, cudaStream_t s) {
-    visit_weight_type(a.type, [&](auto tag) { launch_matmul_typed<decltype(tag)::value>(a, s); });
+template <class Launch>
+void run_matmul(Launch& launch, const matmul_args& a) {
+    visit_weight_type(a.type, [&](auto tag) {
+        constexpr dtype T = decltype(tag)::value;
+        const act_layout l = layout_of(wfmt<T>::act, a.k);
+        const dim3 block(32, matmul_rows_per_block);
+        const unsigned row_blocks = static_cast<unsigned>((a.w_rows + matmul_rows_per_block - 1) / matmul_rows_per_block);
+        if (a.n_tokens == 1) {
+            launch(matmul_kernel<T, 1>, dim3(row_blocks, 1), block, 0, a, l);
+        } else {
+            constexpr int tn = 8;
+            launch(matmul_kernel<T, tn>, dim3(row_blocks, static_cast<unsigned>((a.n_tokens + tn - 1) / tn)), block, 0, a, l);
+        }
+    });
 }
 
 // out[i] = the dequantized row ids[i]: one thread per unit.
@@ -80,11 +79,12 @@ __global__ void get_rows_kernel(get_rows_args a) {
     for (int e = 0; e < ue; ++e) out[e] = wfmt<T>::value(w, e);
 }
 
-inline void launch_get_rows(const get_rows_args& a, cudaStream_t s) {
+template <class Launch>
+void run_get_rows(Launch& launch, const get_rows_args& a) {
     visit_weight_type(a.type, [&](auto tag) {
         constexpr dtype T = decltype(tag)::value;
         const std::size_t work = a.n * (a.cols / wfmt<T>::unit_elems);
-        get_rows_kernel<T><<<static_cast<unsigned>((work + 127) / 128), 128, 0, s>>>(a);
+        launch(get_rows_kernel<T>, dim3(static_cast<unsigned>((work + 127) / 128)), dim3(128), 0, a);
     });
 }
 

@@ -93,15 +93,16 @@ __global__ void quantize_float_kernel(quantize_args a, act_layout l) {
     store_act_float(a.act, a.out + r * l.row_bytes, j, a.x[r * a.x_stride + j]);
 }
 
-inline void launch_quantize(const quantize_args& a, cudaStream_t s) {
+template <class Launch>
+void run_quantize(Launch& launch, const quantize_args& a) {
     const act_layout l = layout_of(a.act, a.k);
     constexpr unsigned threads = 256;
-    auto blocks_for = [&](std::size_t work_items) { return static_cast<unsigned>((work_items + threads - 1) / threads); };
+    auto blocks_for = [&](std::size_t work_items) { return dim3(static_cast<unsigned>((work_items + threads - 1) / threads)); };
     switch (a.act) {
-    case act_kind::q8_0: quantize_q8_kernel<false><<<blocks_for(a.rows * (a.k / 32) * 32), threads, 0, s>>>(a, l); break;
-    case act_kind::q8_1: quantize_q8_kernel<true><<<blocks_for(a.rows * (a.k / 32) * 32), threads, 0, s>>>(a, l); break;
-    case act_kind::q8_k: quantize_q8_k_kernel<><<<blocks_for(a.rows * (a.k / 256) * 32), threads, 0, s>>>(a, l); break;
-    default: quantize_float_kernel<><<<blocks_for(a.rows * a.k), threads, 0, s>>>(a, l); break;
+    case act_kind::q8_0: launch(quantize_q8_kernel<false>, blocks_for(a.rows * (a.k / 32) * 32), dim3(threads), 0, a, l); break;
+    case act_kind::q8_1: launch(quantize_q8_kernel<true>, blocks_for(a.rows * (a.k / 32) * 32), dim3(threads), 0, a, l); break;
+    case act_kind::q8_k: launch(quantize_q8_k_kernel<>, blocks_for(a.rows * (a.k / 256) * 32), dim3(threads), 0, a, l); break;
+    default: launch(quantize_float_kernel<>, blocks_for(a.rows * a.k), dim3(threads), 0, a, l); break;
     }
 }
 

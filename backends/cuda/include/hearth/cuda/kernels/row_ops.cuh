@@ -5,6 +5,7 @@
 #include <hearth/cuda/kernels/warp.cuh>
 #include <hearth/cuda/op_args.hpp>
 #include <hearth/cuda/row_math.hpp>
+#include <hearth/cuda/limits.hpp>
 #include <cstdint>
 
 HEARTH_NAMESPACE_BEGIN
@@ -28,9 +29,10 @@ inline unsigned grid_for(std::size_t n, unsigned threads) {
     return static_cast<unsigned>(blocks < 65535u * 16u ? (blocks ? blocks : 1) : 65535u * 16u);
 }
 
-inline void launch_eltwise(const eltwise_args& a, cudaStream_t s) {
+template <class Launch>
+void run_eltwise(Launch& launch, const eltwise_args& a) {
     if (a.rows * a.cols == 0) return;
-    eltwise_kernel<><<<grid_for(a.rows * a.cols, 256), 256, 0, s>>>(a);
+    launch(eltwise_kernel<>, dim3(grid_for(a.rows * a.cols, 256)), dim3(256), 0, a);
 }
 
 // One block per segment; the sum of squares reduced per warp, then across the block's warps.
@@ -52,10 +54,11 @@ __global__ void rms_norm_kernel(rms_norm_args a) {
     for (std::size_t j = threadIdx.x; j < a.width; j += blockDim.x) y[j] = a.w ? x[j] * s * a.w[j] : x[j] * s;
 }
 
-inline void launch_rms_norm(const rms_norm_args& a, cudaStream_t s) {
+template <class Launch>
+void run_rms_norm(Launch& launch, const rms_norm_args& a) {
     if (a.rows * a.segments == 0) return;
     const unsigned threads = a.width >= 1024 ? 256 : a.width >= 256 ? 128 : 32;
-    rms_norm_kernel<><<<static_cast<unsigned>(a.rows * a.segments), threads, 0, s>>>(a);
+    launch(rms_norm_kernel<>, dim3(static_cast<unsigned>(a.rows * a.segments)), dim3(threads), 0, a);
 }
 
 // One block per token: thread 0 walks the angles pair after pair (theta *= theta_scale, the CPU's
@@ -63,7 +66,7 @@ inline void launch_rms_norm(const rms_norm_args& a, cudaStream_t s) {
 // all heads.
 template <int = 0>
 __global__ void rope_kernel(rope_args a) {
-    __shared__ float theta[512], cs[512], sn[512];
+    __shared__ float theta[max_rope_dims / 2], cs[max_rope_dims / 2], sn[max_rope_dims / 2];
     const int pairs = a.n_dims / 2;
     const std::size_t i = blockIdx.x;
     if (threadIdx.x == 0) {
@@ -81,13 +84,16 @@ __global__ void rope_kernel(rope_args a) {
     }
 }
 
-inline void launch_rope(const rope_args& a, cudaStream_t s) { rope_kernel<><<<static_cast<unsigned>(a.rows), 128, 0, s>>>(a); }
+template <class Launch>
+void run_rope(Launch& launch, const rope_args& a) {
+    if (a.rows) launch(rope_kernel<>, dim3(static_cast<unsigned>(a.rows)), dim3(128), 0, a);
+}
 
 // One block per (row, transform block): log2(block) butterfly stages in shared memory, one pair
 // per thread per stage, then the 1/sqrt(block) scale: the CPU's operations, so the same bits.
 template <int = 0>
 __global__ void hadamard_kernel(hadamard_args a) {
-    extern __shared__ float buf[];
+    __shared__ float buf[max_hadamard_block];
     const std::size_t i = blockIdx.x, b0 = static_cast<std::size_t>(blockIdx.y) * a.block;
     float* x = a.x + i * a.stride + b0;
     for (std::size_t k = threadIdx.x; k < a.block; k += blockDim.x) buf[k] = x[k];
@@ -104,11 +110,11 @@ __global__ void hadamard_kernel(hadamard_args a) {
     for (std::size_t k = threadIdx.x; k < a.block; k += blockDim.x) x[k] = buf[k] * a.scale;
 }
 
-inline void launch_hadamard(const hadamard_args& a, cudaStream_t s) {
+template <class Launch>
+void run_hadamard(Launch& launch, const hadamard_args& a) {
     if (a.rows == 0) return;
     const unsigned threads = static_cast<unsigned>(a.block >= 64 ? a.block / 2 : 32);
-    hadamard_kernel<><<<dim3(static_cast<unsigned>(a.rows), static_cast<unsigned>(a.cols / a.block)), threads,
-                        a.block * sizeof(float), s>>>(a);
+    launch(hadamard_kernel<>, dim3(static_cast<unsigned>(a.rows), static_cast<unsigned>(a.cols / a.block)), dim3(threads), 0, a);
 }
 
 }  // namespace kernels
