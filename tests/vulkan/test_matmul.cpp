@@ -1,5 +1,6 @@
 // Matmul of every weight type against the CPU backend: 1 and 3 tokens (mat-vec kernel) and 70
-// tokens (tiled kernel), row lengths of one block up to 4096.
+// tokens (tiled kernel), and the same through the SIMD-lane kernel; row lengths of one block up
+// to 4096.
 // Tolerance: both backends round the activations identically (f16 / q8_0 / q8_K, as ggml does),
 // so they sum the same products and differ only in the order of float additions: 1e-4 of the
 // largest |y|. (Without the rounding the difference would be the q8 error, ~1e-2.)
@@ -34,28 +35,54 @@ double matmul_diff(gpu_backend& g, dtype t, std::size_t rows, std::size_t cols, 
 }
 }  // namespace
 
-TEST_CASE("vulkan: matmul of every weight type, mat-vec and tiled", "[vulkan][matmul]") {
-    for (dtype t : all_weight_types) {
-        const std::size_t block = hearth::traits(t).block_elems;
-        for (std::size_t cols : {std::size_t{256}, std::size_t{1024}, std::size_t{4096}}) {
-            if (cols % block) continue;
-            for (std::size_t tokens : {1u, 3u, 70u}) {
-                const std::size_t rows = tokens > 4 ? 97 : 300;  // not a multiple of the tile
-                INFO("type " << hearth::traits(t).name << " cols " << cols << " tokens " << tokens);
-                CHECK(matmul_diff(gpu(), t, rows, cols, tokens, 20) < 1e-5);
+// Both kernel families on this device: the GPU ones (mat-vec, tiled) and the SIMD-lane one that
+// CPU implementations such as lavapipe use by default (matvec_rows, groups of 4 tokens + the rest).
+gpu_backend& with_kernels(int lanes) {
+    static std::unique_ptr<gpu_backend> b[2];
+    if (!b[lanes]) {
+        hearth::vulkan::backend_options o;
+        o.lane_kernels = lanes;
+        b[lanes] = make_gpu(o);
+    }
+    return *b[lanes];
+}
+
+TEST_CASE("vulkan: matmul of every weight type, every kernel", "[vulkan][matmul]") {
+    for (int lanes : {0, 1}) {
+        gpu_backend& g = with_kernels(lanes);
+        if (lanes && !g.device().lane_kernels) {
+            WARN("this device has no subgroup broadcast: the SIMD-lane matmul is not tested");
+            continue;
+        }
+        for (dtype t : all_weight_types) {
+            const std::size_t block = hearth::traits(t).block_elems;
+            // 4096 (many blocks per row) for one format of each family; lavapipe is slow.
+            const bool long_rows = t == dtype::q4_0 || t == dtype::q4_k || t == dtype::f16;
+            for (std::size_t cols : {std::size_t{256}, std::size_t{1024}, std::size_t{4096}}) {
+                if (cols % block || (cols == 4096 && !long_rows)) continue;
+                // gpu kernels: mat-vec (1, 3), tiled over two token tiles (70); simd-lane kernel:
+                // one token, then a group of 4 and 2 more (6)
+                const std::vector<std::size_t> counts = lanes ? std::vector<std::size_t>{1, 6} : std::vector<std::size_t>{1, 3, 70};
+                for (std::size_t tokens : counts) {
+                    const std::size_t rows = tokens > 4 ? 97 : 200;  // not a multiple of the tile
+                    INFO((lanes ? "simd-lane kernel" : "gpu kernels") << ", type " << hearth::traits(t).name << " cols "
+                                                                    << cols << " tokens " << tokens);
+                    CHECK(matmul_diff(g, t, rows, cols, tokens, 20) < 1e-5);
+                }
             }
         }
+        CHECK(g.device().validation_errors() == 0);
     }
-    CHECK(validation_errors() == 0);
 }
 
 TEST_CASE("vulkan: matmul with float rows of any length", "[vulkan][matmul]") {
-    for (dtype t : {dtype::f32, dtype::f16})
-        for (std::size_t cols : {std::size_t{8}, std::size_t{30}, std::size_t{33}})
-            for (std::size_t tokens : {1u, 2u, 9u}) {
-                INFO("type " << hearth::traits(t).name << " cols " << cols << " tokens " << tokens);
-                CHECK(matmul_diff(gpu(), t, 32, cols, tokens, 30) < 1e-5);
-            }
+    for (int lanes : {0, 1})
+        for (dtype t : {dtype::f32, dtype::f16, dtype::bf16})
+            for (std::size_t cols : {std::size_t{8}, std::size_t{30}, std::size_t{33}, std::size_t{70}})
+                for (std::size_t tokens : {1u, 2u, 9u}) {
+                    INFO("lanes " << lanes << " type " << hearth::traits(t).name << " cols " << cols << " tokens " << tokens);
+                    CHECK(matmul_diff(with_kernels(lanes), t, 32, cols, tokens, 30) < 1e-5);
+                }
     CHECK(validation_errors() == 0);
 }
 

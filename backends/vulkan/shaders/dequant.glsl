@@ -68,10 +68,17 @@ void k4_scale_min(uint off, uint j, out float sc, out float m) {
 #endif
 bool w_has_min() { return SPLIT_MIN != 0 && (W_TYPE == T_Q4_1 || W_TYPE == T_Q5_1); }
 
+vec4 w_quad_in(uint blk, uint e);
+
 // Elements k0..k0+3 of the row starting at byte `row`; k0 is a multiple of 4. Elements at or past
 // `k` (only possible for the float types, whose rows may have any length) read as 0.
 vec4 w_quad(uint row, uint k0, uint k) {
     if (W_TYPE == T_F32 || W_TYPE == T_F16 || W_TYPE == T_BF16) {
+        if (W_TYPE != T_F32 && k0 + 4u <= k) {  // two 32-bit reads for four 16-bit values
+            const uint a = W_u32(row + 2u * k0), b = W_u32(row + 2u * k0 + 4u);
+            if (W_TYPE == T_F16) return vec4(f16_to_f32(a & 0xffffu), f16_to_f32(a >> 16), f16_to_f32(b & 0xffffu), f16_to_f32(b >> 16));
+            return vec4(bf16_to_f32(a & 0xffffu), bf16_to_f32(a >> 16), bf16_to_f32(b & 0xffffu), bf16_to_f32(b >> 16));
+        }
         vec4 v = vec4(0.0);
         for (uint i = 0u; i < 4u; ++i) {
             if (k0 + i >= k) break;
@@ -81,8 +88,13 @@ vec4 w_quad(uint row, uint k0, uint k) {
         }
         return v;
     }
-    const uint blk = row + (k0 / w_block_elems()) * w_block_bytes();
-    const uint e = k0 % w_block_elems();
+    return w_quad_in(row + (k0 / w_block_elems()) * w_block_bytes(), k0 % w_block_elems());
+}
+
+// Elements e..e+3 (e a multiple of 4) of the quantized block that starts at byte `blk`. Kernels
+// that unroll a block's quads call it with one `blk` and constant `e`, so the compiler loads each
+// scale once per block.
+vec4 w_quad_in(uint blk, uint e) {
     if (W_TYPE == T_Q4_0 || W_TYPE == T_IQ4_NL) {
         float d = f16_to_f32(W_u16(blk));
         vec4 q = nibbles(W_u32(blk + 2u + (e & 15u)), e >= 16u ? 4u : 0u);

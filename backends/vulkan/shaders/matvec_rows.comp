@@ -1,12 +1,26 @@
 #version 450
-// Mat-vec for devices that run invocations as SIMD lanes of a CPU (lavapipe/llvmpipe, SwiftShader):
-// one invocation computes whole rows, with no shared memory and no barriers (on those devices a
-// workgroup barrier costs more than the arithmetic of a row). Same results as matvec.comp.
+// y = x * W^T for devices that run invocations as SIMD lanes of a CPU (lavapipe/llvmpipe,
+// SwiftShader), any number of tokens. There a buffer read is a loop over the lanes, one lane at a
+// time and bounds-checked, and a workgroup barrier costs more than the arithmetic of a row; what
+// counts is how many reads the kernel issues. So, with no shared memory and no barriers:
+//  - an invocation computes R weight rows for T tokens: one activation read serves R rows, one
+//    weight read T tokens (T is a specialization constant: the host dispatches groups of 4
+//    tokens with T = 4, the rest with T = 1);
+//  - activations are read 32 at a time, one per lane, and handed to every lane with
+//    subgroupBroadcast (a register shuffle there), not read 32 times by every lane;
+//  - a block's quads are unrolled with constant offsets from one block address, so each scale
+//    and each word of quants is read once per block.
+// Same products as matvec.comp and matmat.comp (w_quad's dequantization, min times q8_1 block
+// sum for q4_1/q5_1); only the order of the float additions differs.
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_ballot : require
 #include "common.glsl"
 #include "raw_buffer.glsl"
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint W_TYPE = 0u;
+layout(constant_id = 1) const uint T = 1u;   // tokens per invocation: 1 or 4
+layout(constant_id = 2) const uint SG = 8u;  // subgroup size: 4, 8, 16 or 32
 
 RAW_BUFFER(W, 0)
 layout(std430, binding = 1) restrict readonly buffer X { float x[]; };
@@ -15,51 +29,65 @@ layout(std430, binding = 2) buffer Y { float y[]; };
 layout(push_constant) uniform Params {
     uint w_off, w_stride;
     uint k, rows;
-    uint x_off, x_stride;
+    uint x_off, x_stride;  // x_off: the first token of this dispatch
     uint y_off, y_stride;
-    uint n_tok;
-    uint k_ext;  // k, plus the q8_1 block sums for q4_1/q5_1
+    uint n_tok;            // unused: T tokens per workgroup row (gl_WorkGroupID.y)
+    uint k_ext;            // k, plus the q8_1 block sums for q4_1/q5_1
 } p;
 
 #define SPLIT_MIN 1
 #include "dequant.glsl"
 
+const uint R = 2u, MAX_T = 4u;  // R: more rows per invocation compile slowly on llvmpipe
+
+// xs[i] = x[xb + i] for i < n, else 0: 32 values, one read per lane.
+void load32(uint xb, uint n, out float xs[32]) {
+    const uint lane = gl_SubgroupInvocationID;
+    [[unroll]] for (uint j = 0u; j < 32u; j += SG) {
+        const float v = j + lane < n ? x[xb + j + lane] : 0.0;
+#define B(L) if (L < SG) xs[j + L] = subgroupBroadcast(v, L);
+        B(0u) B(1u) B(2u) B(3u) B(4u) B(5u) B(6u) B(7u) B(8u) B(9u) B(10u) B(11u) B(12u) B(13u) B(14u) B(15u)
+        B(16u) B(17u) B(18u) B(19u) B(20u) B(21u) B(22u) B(23u) B(24u) B(25u) B(26u) B(27u) B(28u) B(29u) B(30u) B(31u)
+#undef B
+    }
+}
+
 void main() {
-    const uint r = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 64u;
-    if (r >= p.rows) return;
-    const uint row = p.w_off + r * p.w_stride;
-    vec4 a0 = vec4(0.0), a1 = vec4(0.0), a2 = vec4(0.0), a3 = vec4(0.0);
-    const uint x0 = p.x_off, x1 = x0 + p.x_stride, x2 = x1 + p.x_stride, x3 = x2 + p.x_stride;
-    // Whole blocks per iteration, quads unrolled: the block's scales are loaded once.
-    const uint be = w_block_elems() < 4u ? 4u : w_block_elems();
-    for (uint kb = 0u; kb < p.k; kb += be)
-    [[unroll]] for (uint k0 = kb; k0 < kb + be; k0 += 4u) {
-        if (k0 >= p.k) break;
-        const vec4 w = w_quad(row, k0, p.k);
-        if (w_block_elems() > 1u || k0 + 3u < p.k) {
-            a0 += w * vec4(x[x0 + k0], x[x0 + k0 + 1u], x[x0 + k0 + 2u], x[x0 + k0 + 3u]);
-            if (p.n_tok > 1u) a1 += w * vec4(x[x1 + k0], x[x1 + k0 + 1u], x[x1 + k0 + 2u], x[x1 + k0 + 3u]);
-            if (p.n_tok > 2u) a2 += w * vec4(x[x2 + k0], x[x2 + k0 + 1u], x[x2 + k0 + 2u], x[x2 + k0 + 3u]);
-            if (p.n_tok > 3u) a3 += w * vec4(x[x3 + k0], x[x3 + k0 + 1u], x[x3 + k0 + 2u], x[x3 + k0 + 3u]);
-        } else {
-            for (uint i = 0u; k0 + i < p.k; ++i) {
-                a0[i] += w[i] * x[x0 + k0 + i];
-                if (p.n_tok > 1u) a1[i] += w[i] * x[x1 + k0 + i];
-                if (p.n_tok > 2u) a2[i] += w[i] * x[x2 + k0 + i];
-                if (p.n_tok > 3u) a3[i] += w[i] * x[x3 + k0 + i];
+    // No early return: subgroupBroadcast needs every lane; lanes past the last row compute a copy
+    // of it and store nothing.
+    const uint r0 = gl_GlobalInvocationID.x * R;
+    const uint xt = p.x_off + gl_WorkGroupID.y * T * p.x_stride, yt = p.y_off + gl_WorkGroupID.y * T * p.y_stride;
+    uint row[R];
+    vec4 acc[R][MAX_T];
+    [[unroll]] for (uint i = 0u; i < R; ++i) {
+        row[i] = p.w_off + min(r0 + i, p.rows - 1u) * p.w_stride;
+        [[unroll]] for (uint t = 0u; t < MAX_T; ++t) acc[i][t] = vec4(0.0);
+    }
+    const bool quant = w_block_elems() > 1u;
+    const uint BE = quant ? w_block_elems() : 32u;  // a block, or 32 values of a float row
+    for (uint kb = 0u; kb < p.k; kb += BE) {
+        // K-quant blocks are walked 32 values at a time without unrolling: unrolled, their code
+        // grows past what llvmpipe compiles in reasonable time (minutes for q6_K).
+        [[dont_unroll]] for (uint c = 0u; c < BE; c += 32u) {
+            float xs[MAX_T][32];
+            [[unroll]] for (uint t = 0u; t < T; ++t) load32(xt + t * p.x_stride + kb + c, p.k - kb - c, xs[t]);
+            [[unroll]] for (uint i = 0u; i < R; ++i)
+                [[unroll]] for (uint e = 0u; e < 32u; e += 4u) {
+                    const vec4 w = quant ? w_quad_in(row[i] + (kb / BE) * w_block_bytes(), c + e) : w_quad(row[i], kb + c + e, p.k);
+                    [[unroll]] for (uint t = 0u; t < T; ++t)
+                        acc[i][t] += w * vec4(xs[t][e], xs[t][e + 1u], xs[t][e + 2u], xs[t][e + 3u]);
+                }
+        }
+        if (w_has_min()) {  // q4_1/q5_1: + the block's min times its q8_1 sum (stored after the row)
+            [[unroll]] for (uint t = 0u; t < T; ++t) {
+                const float sum = x[xt + t * p.x_stride + p.k + kb / 32u];
+                [[unroll]] for (uint i = 0u; i < R; ++i)
+                    acc[i][t].x += f16_to_f32(W_u16(row[i] + (kb / 32u) * w_block_bytes() + 2u)) * sum;
             }
         }
     }
-    for (uint k0 = p.k; k0 < p.k_ext; k0 += 4u) {  // q4_1/q5_1: mins times the q8_1 block sums
-        const vec4 m = w_mins4(row, k0 - p.k, p.k / 32u);
-        a0 += m * vec4(x[x0 + k0], x[x0 + k0 + 1u], x[x0 + k0 + 2u], x[x0 + k0 + 3u]);
-        if (p.n_tok > 1u) a1 += m * vec4(x[x1 + k0], x[x1 + k0 + 1u], x[x1 + k0 + 2u], x[x1 + k0 + 3u]);
-        if (p.n_tok > 2u) a2 += m * vec4(x[x2 + k0], x[x2 + k0 + 1u], x[x2 + k0 + 2u], x[x2 + k0 + 3u]);
-        if (p.n_tok > 3u) a3 += m * vec4(x[x3 + k0], x[x3 + k0 + 1u], x[x3 + k0 + 2u], x[x3 + k0 + 3u]);
-    }
-    const uint yb = p.y_off + r;
-    y[yb] = (a0.x + a0.y) + (a0.z + a0.w);
-    if (p.n_tok > 1u) y[yb + p.y_stride] = (a1.x + a1.y) + (a1.z + a1.w);
-    if (p.n_tok > 2u) y[yb + 2u * p.y_stride] = (a2.x + a2.y) + (a2.z + a2.w);
-    if (p.n_tok > 3u) y[yb + 3u * p.y_stride] = (a3.x + a3.y) + (a3.z + a3.w);
+    [[unroll]] for (uint i = 0u; i < R; ++i)
+        if (r0 + i < p.rows)
+            [[unroll]] for (uint t = 0u; t < T; ++t)
+                y[yt + t * p.y_stride + r0 + i] = (acc[i][t].x + acc[i][t].y) + (acc[i][t].z + acc[i][t].w);
 }

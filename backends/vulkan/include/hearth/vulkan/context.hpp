@@ -24,6 +24,9 @@ struct options {
     int device = -1;                // index among the devices with a compute queue; -1: prefer a discrete GPU
     bool validation = false;        // enable VK_LAYER_KHRONOS_validation when installed, count its errors
     bool portable_storage = false;  // read raw blocks as 32-bit words even when 8/16-bit storage exists
+    // Matmul kernels for SIMD-lane devices (matvec_rows.comp): -1 on CPU implementations such as
+    // lavapipe, 0 never, 1 wherever subgroup broadcast allows (tests run both kinds on one device).
+    int lane_kernels = -1;
 };
 
 struct device_info {
@@ -49,6 +52,10 @@ public:
         create_instance(o.validation || env_flag("HEARTH_VULKAN_VALIDATION"));
         pick_device(o.device >= 0 ? o.device : env_int("HEARTH_VULKAN_DEVICE", -1));
         create_device(o.portable_storage || env_flag("HEARTH_VULKAN_PORTABLE"));
+        const std::uint32_t sg = broadcast_subgroup;
+        const bool lanes_possible = sg == 4 || sg == 8 || sg == 16 || sg == 32;
+        lane_kernels = lanes_possible &&
+                       (o.lane_kernels > 0 || (o.lane_kernels < 0 && properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU));
     }
     context(const context&) = delete;
     context& operator=(const context&) = delete;
@@ -67,6 +74,9 @@ public:
     VkPhysicalDeviceProperties properties{};
     VkPhysicalDeviceMemoryProperties memory{};
     bool storage8 = false;  // the raw-block shaders may use 8/16-bit storage ("s8" builds)
+    // Compute shaders may broadcast within a subgroup of this many invocations (0: they may not).
+    std::uint32_t broadcast_subgroup = 0;
+    bool lane_kernels = false;  // matmuls run matvec_rows.comp (see options::lane_kernels)
     std::vector<device_info> devices;  // every device with a compute queue, in selection-index order
     int device_index = -1;
 
@@ -235,7 +245,13 @@ private:
         device_index = pick;
         physical = usable[static_cast<std::size_t>(pick)].first;
         queue_family = usable[static_cast<std::size_t>(pick)].second;
-        vk.vkGetPhysicalDeviceProperties(physical, &properties);
+        VkPhysicalDeviceSubgroupProperties sub{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+        VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+        props2.pNext = &sub;
+        vk.vkGetPhysicalDeviceProperties2(physical, &props2);
+        properties = props2.properties;
+        if ((sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) && (sub.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT))
+            broadcast_subgroup = sub.subgroupSize;
         vk.vkGetPhysicalDeviceMemoryProperties(physical, &memory);
     }
 

@@ -20,6 +20,7 @@ namespace vulkan {
     X(vkCreateInstance) X(vkEnumerateInstanceLayerProperties) X(vkEnumerateInstanceExtensionProperties)
 #define HEARTH_VK_INSTANCE_FUNCTIONS(X)                                                               \
     X(vkDestroyInstance) X(vkEnumeratePhysicalDevices) X(vkGetPhysicalDeviceProperties)               \
+    X(vkGetPhysicalDeviceProperties2)                                                                 \
     X(vkGetPhysicalDeviceFeatures2) X(vkGetPhysicalDeviceQueueFamilyProperties)                       \
     X(vkGetPhysicalDeviceMemoryProperties) X(vkEnumerateDeviceExtensionProperties) X(vkCreateDevice)   \
     X(vkGetDeviceProcAddr)

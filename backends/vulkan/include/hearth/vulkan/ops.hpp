@@ -52,6 +52,8 @@ public:
     kernels(context& ctx, pipelines& p, recorder& r) : ctx_(ctx), pipes_(p), rec_(r) {}
 
     // y = x * W^T. One token or a few: the mat-vec kernel (W streamed once); more: the tiled one.
+    // CPU implementations (lavapipe) take matvec_rows for any count, in groups of 4 tokens: there
+    // the tiled kernel's shared memory and barriers cost more than they save.
     void matmul(const device_weight& w, const device_tensor& x, const device_tensor& y) {
         check_shape(x.n_cols == w.cols && y.n_cols == w.rows && y.n_rows == x.n_rows, "matmul",
                     "x is " + std::to_string(x.n_rows) + "x" + std::to_string(x.n_cols) + ", W is " +
@@ -61,21 +63,29 @@ public:
         const dtype mode = rounding_for(w.type);
         const device_tensor a = rounded(x, mode);
         struct { std::uint32_t w_off, w_stride, k, rows, x_off, x_stride, y_off, y_stride, n_tok, k_ext; } pc{};
+        const std::uint32_t sg = ctx_.broadcast_subgroup;
+        const bool lanes = ctx_.lane_kernels;
         const bool vec = x.n_rows <= 4;
-        const bool lanes = vec && ctx_.properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
-        const VkPipeline pipe = pipes_.get(lanes ? shader::matvec_rows : vec ? shader::matvec : shader::matmat,
-                                           static_cast<std::uint32_t>(w.type));
         for (const weight_segment& s : w.segments) {
             pc = {u32(s.offset), u32(w.row_bytes), u32(w.cols), u32(s.rows), u32(a.offset), u32(a.stride),
                   u32(y.offset + s.first_row), u32(y.stride), u32(x.n_rows), u32(extended_cols(w.cols, mode))};
-            if (lanes) {
-                const std::uint32_t groups = ceil_div(s.rows, 64), gx = std::min<std::uint32_t>(groups, 65535u);
-                rec_.dispatch(pipe, {{s.buf}, {a.buf}, {y.buf, true}}, pc, gx, ceil_div(groups, gx));
+            const std::initializer_list<binding> bind{{s.buf}, {a.buf}, {y.buf, true}};
+            if (lanes) {  // groups of 4 tokens, then the rest one by one; 2 rows per invocation, 64 per workgroup
+                constexpr std::size_t per = 4;
+                const std::size_t full = x.n_rows / per, rest = x.n_rows % per;
+                const std::uint32_t gx = ceil_div(s.rows, 2 * 64);
+                if (full) rec_.dispatch(pipes_.get(shader::matvec_rows, static_cast<std::uint32_t>(w.type), per, sg), bind, pc, gx, u32(full));
+                if (rest) {
+                    auto tail = pc;
+                    tail.x_off += u32(full * per * a.stride), tail.y_off += u32(full * per * y.stride);
+                    rec_.dispatch(pipes_.get(shader::matvec_rows, static_cast<std::uint32_t>(w.type), 1, sg), bind, tail, gx, u32(rest));
+                }
             } else if (vec) {
                 const std::uint32_t gx = std::min<std::uint32_t>(u32(s.rows), 65535u);
-                rec_.dispatch(pipe, {{s.buf}, {a.buf}, {y.buf, true}}, pc, gx, ceil_div(s.rows, gx));
+                rec_.dispatch(pipes_.get(shader::matvec, static_cast<std::uint32_t>(w.type)), bind, pc, gx, ceil_div(s.rows, gx));
             } else {
-                rec_.dispatch(pipe, {{s.buf}, {a.buf}, {y.buf, true}}, pc, ceil_div(s.rows, 64), ceil_div(x.n_rows, 64));
+                rec_.dispatch(pipes_.get(shader::matmat, static_cast<std::uint32_t>(w.type)), bind, pc, ceil_div(s.rows, 64),
+                              ceil_div(x.n_rows, 64));
             }
         }
     }

@@ -74,13 +74,13 @@ public:
     VkDescriptorSetLayout set_layout() const { return set_layout_; }
     VkPipelineLayout layout() const { return layout_; }
 
-    // The pipeline of shader `s` with specialization constants 0 and 1 set to c0 and c1.
-    VkPipeline get(shader s, std::uint32_t c0 = 0, std::uint32_t c1 = 0) {
-        const auto key = std::make_tuple(s, c0, c1);
+    // The pipeline of shader `s` with specialization constants 0, 1 and 2 set to c0, c1 and c2.
+    VkPipeline get(shader s, std::uint32_t c0 = 0, std::uint32_t c1 = 0, std::uint32_t c2 = 0) {
+        const auto key = std::make_tuple(s, c0, c1, c2);
         if (auto it = pipelines_.find(key); it != pipelines_.end()) return it->second;
-        const std::uint32_t constants[2] = {c0, c1};
-        const VkSpecializationMapEntry entries[2] = {{0, 0, 4}, {1, 4, 4}};
-        VkSpecializationInfo spec{2, entries, sizeof constants, constants};
+        const std::uint32_t constants[3] = {c0, c1, c2};
+        const VkSpecializationMapEntry entries[3] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}};
+        VkSpecializationInfo spec{3, entries, sizeof constants, constants};
         VkComputePipelineCreateInfo ci{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
         ci.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};
         ci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
@@ -112,7 +112,7 @@ private:
     VkPipelineLayout layout_ = VK_NULL_HANDLE;
     VkPipelineCache cache_ = VK_NULL_HANDLE;
     std::map<shader, VkShaderModule> modules_;
-    std::map<std::tuple<shader, std::uint32_t, std::uint32_t>, VkPipeline> pipelines_;
+    std::map<std::tuple<shader, std::uint32_t, std::uint32_t, std::uint32_t>, VkPipeline> pipelines_;
 };
 
 }  // namespace vulkan
