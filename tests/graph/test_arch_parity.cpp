@@ -89,12 +89,15 @@ TEST_CASE("generated qwen2/qwen3/phi3/llama3 models match llama.cpp", "[model][a
             std::printf("%s %s: max|dlogit| %.5f of range %.3f, greedy %zu/%zu equal%s\n", s.name, cache.c_str(), diff,
                         range, same, want_tokens.size(),
                         same < want_tokens.size() ? (" (margin there " + std::to_string(got.margins[same]) + ")").c_str() : "");
-            // Bounds from the measured differences (f32 weights, so the weights add no noise):
-            // with quantized caches both engines store the same rotated, rounded K/V and differ
-            // only in float summation order (measured <= 1e-5); with an f16 V cache llama.cpp
-            // accumulates the attention output in f16 (its flash-attention kernel keeps VKQ in
-            // half precision), hearth in f32: measured 0.008 .. 0.015 on a range of 11 .. 15.
-            const float bound = cache == "f16-f16" ? 0.05f : 1e-3f;
+            // Bounds from the measured differences (f32 weights, so the weights add no noise).
+            // With an f16 V cache llama.cpp accumulates the attention output in f16 (its
+            // flash-attention kernel keeps VKQ in half precision), hearth in f32: measured 0.008 ..
+            // 0.015 on a range of 11 .. 15. With quantized caches both engines store the same
+            // rotated, rounded K/V and differ in float summation order only: <= 1e-5 in the
+            // Release build, but another build's order can flip the rounding of a stored value
+            // that sits on a boundary, which moves the logits by a level's worth: 0.0011 for one
+            // q8_0 flip (seen in the sanitizer build), up to ~16x that for a q4_0 level.
+            const float bound = 0.05f;
             CHECK(diff <= bound);
             // Greedy tokens equal, unless hearth's own top-2 margin at the first difference is
             // within twice the logit bound (a tie the noise above may break either way).
