@@ -2,21 +2,25 @@
 // same greedy tokens, 16 per prompt, for each K/V cache pair (quantized pairs with the Hadamard
 // rotation the graph applies by default).
 //
-// The CPU decodes greedily; the Vulkan session is fed the CPU's tokens (so both see the same
-// history at every step, and equal argmaxes at every step mean equal greedy sequences), and its
-// argmax must be the CPU's at every step, except at a near-tie: where the CPU's top-two margin is
-// below `near_tie` the other token may legitimately win. Such a step is reported (printed and a
-// Catch2 WARN) and the comparison of that prompt stops there, as the issue asks.
+// The CPU decodes greedily; the Vulkan session is fed the CPU's tokens, so both see the same
+// history at every step (equal argmaxes at every step = equal greedy sequences, and a flip does
+// not derail the steps after it: they are still compared). At each step the Vulkan argmax must be
+// the CPU's, except at a near-tie: where the CPU's top-two margin is below `near_tie` the other
+// token may legitimately win. Every such step is reported (printed and a Catch2 WARN) and their
+// number is bounded.
 //
-// How near is near: both backends round activations exactly like ggml's CPU code (f16 / q8_0 /
-// q8_1 / q8_K), so one matmul agrees to 1e-5 (test_matmul.cpp). Through a model the float-sum
-// order still flips an occasional q8 rounding, and 30 layers amplify that: on SmolLM2 the CPU
-// backend's own AVX2 and scalar kernels differ by up to 0.8 (f16 cache) and 2.4 (q4_0/q8_0 cache)
-// in single logits and by up to 0.5 in the top-two margin, and the scalar CPU flips a token whose
-// AVX2 margin is 0.48 (measured over "def fibonacci(n):", 6 steps). So SmolLM2's near-tie bound
-// is 0.75 and its logit bound (max |dlogit| / max |logit|) 0.1 / 0.2, the noise between two
-// correct CPU implementations plus headroom. The tiny llama has f16/f32 weights and no q8
-// rounding to amplify: 1e-7 measured, bounds 0.05 and 1e-4.
+// How near is near. Both backends round activations exactly like ggml's CPU code (f16, q8_0,
+// q8_1, q8_K), so one matmul agrees to 1e-5 (test_matmul.cpp), and the tiny llama (f16/f32
+// weights) agrees to 1e-7 over a whole run. But float sums in another order still flip an
+// occasional q8 rounding, 30 layers amplify that, and a q4_0 key cache quantizes again with 16
+// levels. The yardstick is the CPU backend against itself: its AVX2 kernels and its scalar
+// reference twins, run the same way on SmolLM2 ("The capital of France is" and
+// "def fibonacci(n):", 16 steps each), differ by up to 1.2 logits (f16/f16 cache) and 5.7 logits
+// (q4_0/q8_0) at one vocabulary entry (max |dlogit| / max |logit| up to 0.067 and 0.20), and the
+// scalar twin picks another token than AVX2 at margins up to 0.21 (f16/f16; 2 steps of 32) and
+// 1.23 (q4_0/q8_0; 5 steps of 32, 3 in one prompt). Vulkan in the same runs: 0.042 and 0.15, flips at
+// the same kind of steps. Hence for SmolLM2: near_tie 0.5 / 1.5 logits, logit bound 0.1 / 0.25,
+// at most 3 near-tie flips in 16 steps; for the tiny llama 0.05, 1e-4 and none.
 #include "vulkan_test_support.hpp"
 #include <hearth/session.hpp>
 #include <test_paths.hpp>
@@ -65,12 +69,13 @@ std::vector<step> decode(std::shared_ptr<const hearth::model<B>> m, hearth::cach
 }
 
 struct bounds {
-    float near_tie;        // top-two margin (logits) below which the other token may win
-    double logit_rel;      // max |dlogit| / max |logit| per step
+    float near_tie;    // top-two margin (logits) below which the other token may win
+    double logit_rel;  // max |dlogit| / max |logit| per step
+    int max_flips;     // near-tie steps allowed per prompt
 };
 
-void compare_model(const std::string& file, std::initializer_list<hearth::cache_types> caches,
-                   std::initializer_list<const char*> prompts, bounds bound) {
+void compare_model(const std::string& file, hearth::cache_types cache, std::initializer_list<const char*> prompts,
+                   bounds bound) {
     const fs::path path = find_model(file);
     if (path.empty()) {
         WARN("SKIPPED " << file << ": not found (run scripts/fetch-models build/models)");
@@ -79,57 +84,64 @@ void compare_model(const std::string& file, std::initializer_list<hearth::cache_
     }
     auto gm = hearth::model<gpu_backend>::open(gpu(), path);
     auto cm = hearth::model<cpu_backend>::open(cpu(), path);
-    for (const hearth::cache_types cache : caches)
-        for (const char* prompt : prompts) {
-            const auto ids = cm->vocab().encode(prompt, true, false);
-            const auto c = decode(cm, cache, ids);
-            const auto t0 = std::chrono::steady_clock::now();
-            const auto g = decode(gm, cache, ids, &c);
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            INFO(file << " cache " << hearth::traits(cache.k).name << "/" << hearth::traits(cache.v).name << " prompt \""
-                      << prompt << "\"");
-            std::size_t equal = 0;
-            double worst = 0;
-            std::string note;
-            for (std::size_t i = 0; i < c.size(); ++i) {
-                double range = 0, diff = 0;
-                for (float v : c[i].logits) range = std::max(range, std::fabs(double(v)));
-                for (std::size_t j = 0; j < c[i].logits.size(); ++j)
-                    diff = std::max(diff, std::fabs(double(g[i].logits[j]) - double(c[i].logits[j])));
-                worst = std::max(worst, diff / range);
-                if (g[i].token != c[i].token) {
-                    INFO("token " << i << ": vulkan " << g[i].token << ", cpu " << c[i].token << ", cpu top-2 margin "
-                                  << c[i].margin);
-                    CHECK(c[i].margin < bound.near_tie);  // a flip is only legitimate at a near-tie
-                    note = ", near-tie at token " + std::to_string(i) + " (cpu margin " + std::to_string(c[i].margin) +
-                           "): compared up to there";
-                    WARN(file << " \"" << prompt << "\"" << note);
-                    break;
-                }
+    for (const char* prompt : prompts) {
+        const auto ids = cm->vocab().encode(prompt, true, false);
+        const auto c = decode(cm, cache, ids);
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto g = decode(gm, cache, ids, &c);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        INFO(file << " cache " << hearth::traits(cache.k).name << "/" << hearth::traits(cache.v).name << " prompt \""
+                  << prompt << "\"");
+        int equal = 0, flips = 0;
+        double worst = 0;
+        std::string notes;
+        for (std::size_t i = 0; i < c.size(); ++i) {
+            double range = 0, diff = 0;
+            for (float v : c[i].logits) range = std::max(range, std::fabs(double(v)));
+            for (std::size_t j = 0; j < c[i].logits.size(); ++j)
+                diff = std::max(diff, std::fabs(double(g[i].logits[j]) - double(c[i].logits[j])));
+            worst = std::max(worst, diff / range);
+            if (g[i].token == c[i].token) {
                 ++equal;
+                continue;
             }
-            CHECK(worst < bound.logit_rel);
-            std::printf("%s %s/%s \"%s\": %zu prompt + %d tokens in %.2f s on vulkan; %zu/%d greedy tokens equal%s; "
-                        "max |dlogit|/max|logit| %.2e\n",
-                        file.c_str(), hearth::traits(cache.k).name.data(), hearth::traits(cache.v).name.data(), prompt,
-                        ids.size(), n_generate, seconds, equal, n_generate, note.c_str(), worst);
-            std::fflush(stdout);
+            ++flips;
+            const std::string note = "step " + std::to_string(i) + ": vulkan " + std::to_string(g[i].token) + ", cpu " +
+                                     std::to_string(c[i].token) + " (cpu margin " + std::to_string(c[i].margin) + ")";
+            INFO(note);
+            CHECK(c[i].margin < bound.near_tie);  // a flip is only legitimate at a near-tie
+            WARN(file << " \"" << prompt << "\": near-tie, " << note);
+            notes += "; near-tie at " + note;
         }
+        CHECK(flips <= bound.max_flips);
+        CHECK(worst < bound.logit_rel);
+        std::printf("%s %s/%s \"%s\": %zu prompt + %d tokens in %.2f s on vulkan; %d/%d argmax equal%s; "
+                    "max |dlogit|/max|logit| %.2e\n",
+                    file.c_str(), hearth::traits(cache.k).name.data(), hearth::traits(cache.v).name.data(), prompt,
+                    ids.size(), n_generate, seconds, equal, n_generate, notes.c_str(), worst);
+        std::fflush(stdout);
+    }
     CHECK(validation_errors() == 0);
 }
 
 }  // namespace
 
+constexpr hearth::cache_types f16_cache{hearth::dtype::f16, hearth::dtype::f16};
+constexpr hearth::cache_types q4_q8_cache{hearth::dtype::q4_0, hearth::dtype::q8_0};
+
 // head_dim 4: too small for a quantized cache (blocks of 32), so f16/f16 only, as the issue asks.
 TEST_CASE("vulkan: llama-2-tiny-random greedy tokens equal the CPU backend's", "[vulkan][model]") {
-    compare_model("llama-2-tiny-random.gguf", {{hearth::dtype::f16, hearth::dtype::f16}},
-                  {"The capital of France is", "Once upon a time, there was", "1, 2, 3, 4,"}, {0.05f, 1e-4});
+    compare_model("llama-2-tiny-random.gguf", f16_cache,
+                  {"The capital of France is", "Once upon a time, there was", "1, 2, 3, 4,"}, {0.05f, 1e-4, 0});
 }
 
-// Q4_1 weights (q8_1 activations), head_dim 64: the q4_0/q8_0 cache is stored rotated (blocks of 64).
-TEST_CASE("vulkan: SmolLM2-135M Q4_1 greedy tokens equal the CPU backend's", "[vulkan][model]") {
-    compare_model("SmolLM2-135M-Instruct.Q4_1.gguf", {{hearth::dtype::f16, hearth::dtype::f16}},
-                  {"The capital of France is", "def fibonacci(n):"}, {0.75f, 0.1});
-    compare_model("SmolLM2-135M-Instruct.Q4_1.gguf", {{hearth::dtype::q4_0, hearth::dtype::q8_0}},
-                  {"The capital of France is", "def fibonacci(n):"}, {0.75f, 0.2});
+// Q4_1 weights (q8_1 activations), Q8_0 output, head_dim 64: the q4_0/q8_0 cache is stored rotated.
+TEST_CASE("vulkan: SmolLM2-135M Q4_1 greedy tokens equal the CPU backend's, f16/f16 cache", "[vulkan][model]") {
+    compare_model("SmolLM2-135M-Instruct.Q4_1.gguf", f16_cache, {"The capital of France is", "def fibonacci(n):"},
+                  {0.5f, 0.1, 3});
+}
+
+TEST_CASE("vulkan: SmolLM2-135M Q4_1 greedy tokens equal the CPU backend's, q4_0/q8_0 cache", "[vulkan][model]") {
+    compare_model("SmolLM2-135M-Instruct.Q4_1.gguf", q4_q8_cache, {"The capital of France is", "def fibonacci(n):"},
+                  {1.5f, 0.25, 3});
 }

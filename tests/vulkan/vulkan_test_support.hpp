@@ -1,46 +1,24 @@
 #pragma once
-// Shared helpers of the Vulkan tests: one backend per program (with the validation layer when it
-// is installed), the CPU backend as the reference, tensors and weights built from host data.
+// Shared helpers of the Vulkan tests: the device (vulkan_test_device.hpp), the CPU backend as the
+// reference, tensors and weights built from host data.
+#include "vulkan_test_device.hpp"
 #include <hearth/cpu.hpp>
 #include <hearth/quant.hpp>
-#include <hearth/vulkan.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace vk_test {
 
-using gpu_backend = hearth::vulkan::backend;
 using cpu_backend = hearth::cpu::backend<>;
 
-// Creates a backend, or exits 77 (ctest SKIP) when this machine has no Vulkan device.
-inline std::unique_ptr<gpu_backend> make_gpu(hearth::vulkan::backend_options o = {}, bool validation = true) {
-    o.validation = validation;
-    try {
-        return std::make_unique<gpu_backend>(o);
-    } catch (const hearth::error& e) {
-        if (e.kind() != hearth::errc::device) throw;
-        std::fprintf(stderr, "SKIP: no Vulkan device: %s\n", e.what());
-        std::exit(77);
-    }
-}
-
-inline gpu_backend& gpu() {
-    static std::unique_ptr<gpu_backend> b = make_gpu();
-    return *b;
-}
 inline cpu_backend& cpu() {
     static cpu_backend b(hearth::cpu::options{2});
     return b;
 }
-
-inline int validation_errors() { return gpu().device().validation_errors(); }
 
 inline std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
     std::mt19937 rng(seed);
