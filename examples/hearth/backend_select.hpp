@@ -1,0 +1,84 @@
+#pragma once
+// `--backend cpu|vulkan` and `--device N` for the subcommands that run a model. The model graph is
+// a template over the backend type, so a subcommand writes its body once, as a generic lambda
+// taking the backend, and with_backend() calls it with the backend the options pick. The Vulkan
+// backend is offered when the CLI is built with -DHEARTH_VULKAN=ON: the target then links
+// hearth::vulkan, whose headers are on the include path. That is the one place the CLI asks
+// which backends exist (the edge where a backend is chosen), hence the __has_include.
+#include "cli_common.hpp"
+#include <hearth/error.hpp>
+#include <memory>
+#include <string>
+#include <type_traits>
+#if __has_include(<hearth/vulkan.hpp>)
+#include <hearth/vulkan.hpp>
+#define HEARTH_CLI_VULKAN 1
+#else
+#define HEARTH_CLI_VULKAN 0
+#endif
+
+namespace hearth_cli {
+
+inline constexpr bool vulkan_available = HEARTH_CLI_VULKAN != 0;
+
+struct backend_options {
+    std::string name = "cpu";
+    int device = -1;  // Vulkan device index; -1: the first discrete GPU, else the first device
+
+    void add_to(CLI::App& cmd) {
+        cmd.add_option("--backend", name,
+                       vulkan_available ? "where the model runs: cpu or vulkan"
+                                        : "where the model runs: cpu (this build has no Vulkan backend)")
+            ->check(CLI::IsMember({"cpu", "vulkan"}))
+            ->capture_default_str();
+        cmd.add_option("--device", device,
+                       "Vulkan device index (with --backend vulkan; default: a discrete GPU if there is one)");
+    }
+};
+
+// The backend's name for the stats line.
+inline std::string describe(cpu_backend& b) { return std::string(b.name()) + " x" + std::to_string(b.threads()); }
+
+#if HEARTH_CLI_VULKAN
+inline std::string describe(hearth::vulkan::backend& b) { return b.name(); }
+
+// Lives as long as the process, like the CPU backend: models keep a reference to it.
+inline hearth::vulkan::backend& vulkan_backend_for(int device) {
+    static std::unique_ptr<hearth::vulkan::backend> b;
+    if (!b) {
+        hearth::vulkan::backend_options o;
+        o.device = device;
+        b = std::make_unique<hearth::vulkan::backend>(o);
+    }
+    return *b;
+}
+#endif
+
+// Calls f(backend&) with the backend `bo` picks; f is a generic lambda (one body, any backend).
+template <class F>
+void with_backend(const backend_options& bo, const model_options& mo, F&& f) {
+    if (bo.name == "vulkan") {
+#if HEARTH_CLI_VULKAN
+        f(vulkan_backend_for(bo.device));
+        return;
+#else
+        throw hearth::error(hearth::errc::unsupported,
+                            "--backend vulkan: this hearth was built without the Vulkan backend "
+                            "(configure with -DHEARTH_VULKAN=ON)");
+#endif
+    }
+    if (bo.device >= 0)
+        throw hearth::error(hearth::errc::invalid_argument, "--device picks a Vulkan device: use it with --backend vulkan");
+    f(backend_for(mo));
+}
+
+// open_model() for any backend: the model on `b`, with a progress bar while the weights load.
+template <class B>
+std::shared_ptr<const hearth::model<B>> open_model_on(B& b, const model_options& o) {
+    progress_bar bar("loading " + std::filesystem::path(o.model).filename().string());
+    auto m = hearth::model<B>::open(b, o.model, [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+    bar.finish();
+    return m;
+}
+
+}  // namespace hearth_cli
