@@ -22,6 +22,7 @@
 #include <hearth/cuda/tensors.hpp>
 #include <hearth/error.hpp>
 #include <cuda_runtime.h>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <span>
