@@ -105,10 +105,10 @@ std::vector<float> read(B& b, const typename B::tensor& t) {
 
 // The dtypes of weights the CUDA kernels read.
 inline const std::vector<hearth::dtype>& weight_types() {
-    static const std::vector<hearth::dtype> v{hearth::dtype::f32,  hearth::dtype::f16,  hearth::dtype::bf16,
-                                              hearth::dtype::q4_0, hearth::dtype::q4_1, hearth::dtype::q5_0,
-                                              hearth::dtype::q5_1, hearth::dtype::q8_0, hearth::dtype::q4_k,
-                                              hearth::dtype::q5_k, hearth::dtype::q6_k};
+    static const std::vector<hearth::dtype> v{
+        hearth::dtype::f32,  hearth::dtype::f16,  hearth::dtype::bf16,   hearth::dtype::q4_0, hearth::dtype::q4_1,
+        hearth::dtype::q5_0, hearth::dtype::q5_1, hearth::dtype::q8_0,   hearth::dtype::iq4_nl, hearth::dtype::q2_k,
+        hearth::dtype::q3_k, hearth::dtype::q4_k, hearth::dtype::q5_k,   hearth::dtype::q6_k};
     return v;
 }
 

@@ -25,6 +25,18 @@ dtype gguf_type(hc::act_kind a) {
     return dtype::f32;
 }
 
+// Byte offsets of the fp16 scale fields (d, dmin, m) in a block of t.
+std::vector<std::size_t> scale_fields(dtype t) {
+    switch (t) {
+    case dtype::q4_0: case dtype::q5_0: case dtype::q8_0: case dtype::iq4_nl: return {0};
+    case dtype::q4_1: case dtype::q5_1: case dtype::q4_k: case dtype::q5_k: return {0, 2};
+    case dtype::q2_k: return {80, 82};
+    case dtype::q3_k: return {108};
+    case dtype::q6_k: return {208};
+    default: return {};
+    }
+}
+
 std::vector<std::uint8_t> quantize_act(hc::act_kind act, const std::vector<float>& x) {
     const auto l = hc::layout_of(act, x.size());
     std::vector<std::uint8_t> row(l.row_bytes, 0xA5);
@@ -104,20 +116,13 @@ TEST_CASE("cuda twins: weight units dequantize exactly like hearth::quant", "[cu
         if (hearth::traits(t).block_elems > 1) {
             std::vector<std::byte> raw(w->bytes.size());
             for (auto& b : raw) b = static_cast<std::byte>(rng());
-            // Replace every fp16 scale field by a random finite half (the first 2 or 4 bytes of a
-            // legacy/K4 block, the last 2 of a q6_K block).
+            // Replace every fp16 scale field by a random finite half.
             const std::size_t bb = hearth::traits(t).block_bytes;
-            for (std::size_t off = 0; off < raw.size(); off += bb) {
-                auto put = [&](std::size_t at) {
+            for (std::size_t off = 0; off < raw.size(); off += bb)
+                for (std::size_t at : scale_fields(t)) {
                     const auto h = hearth::fp32_to_fp16(std::uniform_real_distribution<float>(-4, 4)(rng));
                     std::memcpy(&raw[off + at], &h, 2);
-                };
-                if (t == dtype::q6_k) put(208);
-                else {
-                    put(0);
-                    if (t != dtype::q4_0 && t != dtype::q5_0 && t != dtype::q8_0) put(2);
                 }
-            }
             inputs.push_back(raw);
         }
         for (const auto& bytes : inputs) {
@@ -151,15 +156,8 @@ std::vector<std::byte> unit_scale_weight(dtype t, std::size_t rows, std::size_t 
     std::vector<std::byte> raw(hearth::row_bytes(t, cols) * rows);
     for (auto& b : raw) b = static_cast<std::byte>(rng());
     const std::size_t bb = hearth::traits(t).block_bytes;
-    const std::byte one_lo{0x00}, one_hi{0x3C};  // fp16 1.0
-    for (std::size_t off = 0; off < raw.size(); off += bb) {
-        auto put = [&](std::size_t at) { raw[off + at] = one_lo, raw[off + at + 1] = one_hi; };
-        if (t == dtype::q6_k) put(208);
-        else {
-            put(0);
-            if (t != dtype::q4_0 && t != dtype::q5_0 && t != dtype::q8_0) put(2);
-        }
-    }
+    for (std::size_t off = 0; off < raw.size(); off += bb)
+        for (std::size_t at : scale_fields(t)) raw[off + at] = std::byte{0x00}, raw[off + at + 1] = std::byte{0x3C};  // 1.0
     return raw;
 }
 

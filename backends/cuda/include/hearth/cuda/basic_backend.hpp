@@ -71,8 +71,8 @@ public:
             throw error(errc::unsupported, "cuda: tensor " + std::string(t.name) + " has type " +
                                                std::string(traits(t.type).name) +
                                                ", which the CUDA kernels do not read (f32, f16, bf16, q4_0, q4_1, "
-                                               "q5_0, q5_1, q8_0, q4_K, q5_K, q6_K): requantize the model or use the "
-                                               "CPU backend");
+                                               "q5_0, q5_1, q8_0, iq4_nl, q2_K..q6_K): requantize the model or use "
+                                               "the CPU backend");
         if (traits(t.type).block_elems == 1 && w.cols % 2 != 0)
             throw error(errc::unsupported, "cuda: tensor " + std::string(t.name) + " has rows of " +
                                                std::to_string(w.cols) + " " + std::string(traits(t.type).name) +

@@ -1,9 +1,10 @@
 #pragma once
 // The weight formats as the CUDA kernels read them: a row of a GGUF tensor is a sequence of
 // "units", each decoded on its own into int8 levels (4 per int, for dp4a) plus its scales:
-//   - q4_0, q4_1, q5_0, q5_1, q8_0: a unit is one 32-element block;
-//   - q4_K, q5_K, q6_K: a unit is one 32-element slice of a 256-element super-block (a q4_K/q5_K
-//     sub-block with its 6-bit scale and min; two 16-element q6_K groups with their scales);
+//   - q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl: a unit is one 32-element block;
+//   - q2_K, q3_K, q4_K, q5_K, q6_K: a unit is one 32-element slice of a 256-element super-block (a
+//     q4_K/q5_K sub-block with its 6-bit scale and min; two 16-element q2_K/q3_K/q6_K groups with
+//     their scales);
 //   - f32, f16, bf16: a unit is a pair of values.
 // Each format gives: load(row, u) -> unit, value(unit, i) -> the dequantized element (ggml's float
 // ops in ggml's order, bit-exact with hearth::quant::dequantize_row), and dot(unit, act) -> the
@@ -171,6 +172,44 @@ template <> struct wfmt<dtype::q8_0> {
     }
 };
 
+namespace detail {
+// iq4_nl's 16 non-linear levels (ggml's kvalues_iq4nl), packed 4 per word so device code needs no
+// table in memory: level i is byte i % 4 of word i / 4.
+HEARTH_CUDA_HD int iq4nl_level(std::uint32_t i) {
+    const std::uint32_t w = i < 4 ? 0xBFAD9881u : i < 8 ? 0xF6EADDCFu : i < 12 ? 0x26190D01u : 0x71594535u;
+    return static_cast<std::int8_t>(w >> (8 * (i % 4)));
+}
+// Four nibbles (bytes 0..3 of v, each < 16) -> four int8 levels.
+HEARTH_CUDA_HD int iq4nl_levels(std::uint32_t v) {
+    std::uint32_t out = 0;
+    for (int b = 0; b < 4; ++b) out |= (static_cast<std::uint32_t>(iq4nl_level((v >> (8 * b)) & 0xFu)) & 0xFFu) << (8 * b);
+    return static_cast<int>(out);
+}
+}  // namespace detail
+
+template <> struct wfmt<dtype::iq4_nl> {
+    static constexpr act_kind act = act_kind::q8_0;
+    static constexpr int unit_elems = 32, unit_bytes = 18;
+    using unit = legacy_unit;
+    // Nibble order as q4_0; x = d * kvalues_iq4nl[q].
+    HEARTH_CUDA_HD static unit load(const std::uint8_t* row, std::size_t u) {
+        const std::uint8_t* b = row + unit_bytes * u;
+        unit w;
+        w.d = half_to_float(load_u16(b)), w.m = 0.0f;
+        for (int i = 0; i < 4; ++i) {
+            const std::uint32_t v = load_u32(b + 2 + 4 * i);
+            w.q[i] = detail::iq4nl_levels(v & 0x0F0F0F0Fu);
+            w.q[4 + i] = detail::iq4nl_levels((v >> 4) & 0x0F0F0F0Fu);
+        }
+        return w;
+    }
+    HEARTH_CUDA_HD static float value(const unit& w, int i) { return fmul(w.d, static_cast<float>(w.level(i))); }
+    HEARTH_CUDA_HD static float dot(const unit& w, const act_group& a) {
+        const int s = detail::dot4(w.q, a.q) + detail::dot4(w.q + 4, a.q + 4);
+        return fmul(fmul(a.d, w.d), static_cast<float>(s));  // (d_y * d_x) * sumi
+    }
+};
+
 // ---- K-quants: unit u is slice u % 8 of super-block u / 8 ---------------------------------------
 struct k4_unit {
     int q[8];       // levels 0..15 (q4_K) or 0..31 (q5_K)
@@ -234,6 +273,83 @@ template <> struct wfmt<dtype::q5_k> {
     }
     HEARTH_CUDA_HD static float value(const unit& w, int i) { return detail::k4_value(w, i); }
     HEARTH_CUDA_HD static float dot(const unit& w, const act_group& a) { return detail::k4_dot(w, a); }
+};
+
+// q2_K and q3_K: 16-element groups with their own scale (and, q2_K, min); a unit spans two.
+struct k16_unit {
+    int q[8];           // levels: q2_K 0..3, q3_K -4..3
+    int sc[2], mn[2];   // the two groups' scales (q3_K: signed 6-bit) and mins (q2_K: 4-bit)
+    float d, dmin;
+    HEARTH_CUDA_HD int level(int i) const { return detail::byte_of(q[i / 4], i % 4); }
+};
+
+namespace detail {
+// q3_K: 16 six-bit scales packed in 12 bytes, biased by 32 (hearth::quant::q3_k_scale).
+HEARTH_CUDA_HD int q3_k_scale(int j, const std::uint8_t* s) {
+    const int low = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
+    const int high = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return (low | high << 4) - 32;
+}
+}  // namespace detail
+
+template <> struct wfmt<dtype::q2_k> {
+    static constexpr act_kind act = act_kind::q8_k;
+    static constexpr int unit_elems = 32, block_bytes = 84;
+    using unit = k16_unit;
+    // scales[16] (scale | min << 4), 64 bytes of 2-bit levels (element 128*h + 32*s + l at bit 2*s
+    // of byte 32*h + l), then fp16 d and dmin. x = (d * scale) * q - dmin * min.
+    HEARTH_CUDA_HD static unit load(const std::uint8_t* row, std::size_t u) {
+        const std::uint8_t* b = row + block_bytes * (u / 8);
+        const int v = static_cast<int>(u % 8), h = v / 4, s = v % 4;
+        unit w;
+        w.d = half_to_float(load_u16(b + 80)), w.dmin = half_to_float(load_u16(b + 82));
+        for (int g = 0; g < 2; ++g) w.sc[g] = b[2 * v + g] & 0xF, w.mn[g] = b[2 * v + g] >> 4;
+        const std::uint8_t* qs = b + 16 + 32 * h;
+        for (int i = 0; i < 8; ++i) w.q[i] = static_cast<int>((load_u32(qs + 4 * i) >> (2 * s)) & 0x03030303u);
+        return w;
+    }
+    HEARTH_CUDA_HD static float value(const unit& w, int i) {
+        const int g = i / 16;
+        const float dl = fmul(w.d, static_cast<float>(w.sc[g])), ml = fmul(w.dmin, static_cast<float>(w.mn[g]));
+        return fsub(fmul(dl, static_cast<float>(w.level(i))), ml);
+    }
+    // d*y_d * sum(scale * sumi) - dmin*y_d * sum(min * sum of the group's y quants); the y sums
+    // are ggml's bsums, recomputed from the quants (dp4a with ones).
+    HEARTH_CUDA_HD static float dot(const unit& w, const act_group& a) {
+        constexpr int ones[4] = {0x01010101, 0x01010101, 0x01010101, 0x01010101};
+        const int isum = w.sc[0] * detail::dot4(w.q, a.q) + w.sc[1] * detail::dot4(w.q + 4, a.q + 4);
+        const int msum = w.mn[0] * detail::dot4(ones, a.q) + w.mn[1] * detail::dot4(ones, a.q + 4);
+        return fsub(fmul(fmul(a.d, w.d), static_cast<float>(isum)), fmul(fmul(a.d, w.dmin), static_cast<float>(msum)));
+    }
+};
+
+template <> struct wfmt<dtype::q3_k> {
+    static constexpr act_kind act = act_kind::q8_k;
+    static constexpr int unit_elems = 32, block_bytes = 110;
+    using unit = k16_unit;
+    // hmask[32] (bit e/32 of byte e%32: the level's high bit, clear means -4), 64 bytes of 2-bit
+    // levels as q2_K, 12 bytes of packed scales, fp16 d. x = (d * scale) * q.
+    HEARTH_CUDA_HD static unit load(const std::uint8_t* row, std::size_t u) {
+        const std::uint8_t* b = row + block_bytes * (u / 8);
+        const int v = static_cast<int>(u % 8), h = v / 4, s = v % 4;
+        unit w;
+        w.d = half_to_float(load_u16(b + 108)), w.dmin = 0.0f;
+        for (int g = 0; g < 2; ++g) w.sc[g] = detail::q3_k_scale(2 * v + g, b + 96), w.mn[g] = 0;
+        const std::uint8_t* qs = b + 32 + 32 * h;
+        for (int i = 0; i < 8; ++i) {
+            const std::uint32_t low = (load_u32(qs + 4 * i) >> (2 * s)) & 0x03030303u;
+            const std::uint32_t high = (load_u32(b + 4 * i) >> v) & 0x01010101u;
+            w.q[i] = detail::sub_bytes(low | high << 2, 4);
+        }
+        return w;
+    }
+    HEARTH_CUDA_HD static float value(const unit& w, int i) {
+        return fmul(fmul(w.d, static_cast<float>(w.sc[i / 16])), static_cast<float>(w.level(i)));
+    }
+    HEARTH_CUDA_HD static float dot(const unit& w, const act_group& a) {
+        const int isum = w.sc[0] * detail::dot4(w.q, a.q) + w.sc[1] * detail::dot4(w.q + 4, a.q + 4);
+        return fmul(fmul(w.d, a.d), static_cast<float>(isum));
+    }
 };
 
 struct q6_k_unit {
@@ -339,7 +455,8 @@ template <dtype T> struct dtype_tag {
 inline constexpr bool matmul_supports(dtype t) {
     switch (t) {
     case dtype::f32: case dtype::f16: case dtype::bf16: case dtype::q4_0: case dtype::q4_1: case dtype::q5_0:
-    case dtype::q5_1: case dtype::q8_0: case dtype::q4_k: case dtype::q5_k: case dtype::q6_k: return true;
+    case dtype::q5_1: case dtype::q8_0: case dtype::iq4_nl: case dtype::q2_k: case dtype::q3_k: case dtype::q4_k:
+    case dtype::q5_k: case dtype::q6_k: return true;
     default: return false;
     }
 }
@@ -356,6 +473,9 @@ bool visit_weight_type(dtype t, F&& f) {
     case dtype::q5_0: f(dtype_tag<dtype::q5_0>{}); return true;
     case dtype::q5_1: f(dtype_tag<dtype::q5_1>{}); return true;
     case dtype::q8_0: f(dtype_tag<dtype::q8_0>{}); return true;
+    case dtype::iq4_nl: f(dtype_tag<dtype::iq4_nl>{}); return true;
+    case dtype::q2_k: f(dtype_tag<dtype::q2_k>{}); return true;
+    case dtype::q3_k: f(dtype_tag<dtype::q3_k>{}); return true;
     case dtype::q4_k: f(dtype_tag<dtype::q4_k>{}); return true;
     case dtype::q5_k: f(dtype_tag<dtype::q5_k>{}); return true;
     case dtype::q6_k: f(dtype_tag<dtype::q6_k>{}); return true;
