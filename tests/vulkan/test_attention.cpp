@@ -80,6 +80,7 @@ TEST_CASE("vulkan: the validation messenger counts errors", "[vulkan][validation
         return;
     }
     auto& ctx = g->device();
+    std::fprintf(stderr, "(the validation error below is provoked on purpose: a buffer of size 0)\n");
     VkBufferCreateInfo bad{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
     bad.size = 0;  // invalid: VUID-VkBufferCreateInfo-size-00912
     bad.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
