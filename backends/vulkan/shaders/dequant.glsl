@@ -72,13 +72,19 @@ vec4 w_quad_in(uint blk, uint e);
 
 // Elements k0..k0+3 of the row starting at byte `row`; k0 is a multiple of 4. Elements at or past
 // `k` (only possible for the float types, whose rows may have any length) read as 0.
+// Elements k0..k0+3 of a float row (f32, f16, bf16), all four inside the row.
+vec4 w_quad_float(uint row, uint k0) {
+    if (W_TYPE == T_F32)
+        return vec4(uintBitsToFloat(W_u32(row + 4u * k0)), uintBitsToFloat(W_u32(row + 4u * k0 + 4u)),
+                    uintBitsToFloat(W_u32(row + 4u * k0 + 8u)), uintBitsToFloat(W_u32(row + 4u * k0 + 12u)));
+    const uint a = W_u32(row + 2u * k0), b = W_u32(row + 2u * k0 + 4u);  // two 32-bit reads, four values
+    if (W_TYPE == T_F16) return vec4(f16_to_f32(a & 0xffffu), f16_to_f32(a >> 16), f16_to_f32(b & 0xffffu), f16_to_f32(b >> 16));
+    return vec4(bf16_to_f32(a & 0xffffu), bf16_to_f32(a >> 16), bf16_to_f32(b & 0xffffu), bf16_to_f32(b >> 16));
+}
+
 vec4 w_quad(uint row, uint k0, uint k) {
     if (W_TYPE == T_F32 || W_TYPE == T_F16 || W_TYPE == T_BF16) {
-        if (W_TYPE != T_F32 && k0 + 4u <= k) {  // two 32-bit reads for four 16-bit values
-            const uint a = W_u32(row + 2u * k0), b = W_u32(row + 2u * k0 + 4u);
-            if (W_TYPE == T_F16) return vec4(f16_to_f32(a & 0xffffu), f16_to_f32(a >> 16), f16_to_f32(b & 0xffffu), f16_to_f32(b >> 16));
-            return vec4(bf16_to_f32(a & 0xffffu), bf16_to_f32(a >> 16), bf16_to_f32(b & 0xffffu), bf16_to_f32(b >> 16));
-        }
+        if (k0 + 4u <= k) return w_quad_float(row, k0);
         vec4 v = vec4(0.0);
         for (uint i = 0u; i < 4u; ++i) {
             if (k0 + i >= k) break;

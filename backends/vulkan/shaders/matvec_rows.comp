@@ -40,11 +40,11 @@ layout(push_constant) uniform Params {
 
 const uint R = 2u, MAX_T = 4u;  // R: more rows per invocation compile slowly on llvmpipe
 
-// xs[i] = x[xb + i] for i < n, else 0: 32 values, one read per lane.
-void load32(uint xb, uint n, out float xs[32]) {
+// xs[i] = x[xb + i], i < 32: one read per lane, then broadcast.
+void load32(uint xb, out float xs[32]) {
     const uint lane = gl_SubgroupInvocationID;
     [[unroll]] for (uint j = 0u; j < 32u; j += SG) {
-        const float v = j + lane < n ? x[xb + j + lane] : 0.0;
+        const float v = x[xb + j + lane];
 #define B(L) if (L < SG) xs[j + L] = subgroupBroadcast(v, L);
         B(0u) B(1u) B(2u) B(3u) B(4u) B(5u) B(6u) B(7u) B(8u) B(9u) B(10u) B(11u) B(12u) B(13u) B(14u) B(15u)
         B(16u) B(17u) B(18u) B(19u) B(20u) B(21u) B(22u) B(23u) B(24u) B(25u) B(26u) B(27u) B(28u) B(29u) B(30u) B(31u)
@@ -66,14 +66,27 @@ void main() {
     const bool quant = w_block_elems() > 1u;
     const uint BE = quant ? w_block_elems() : 32u;  // a block, or 32 values of a float row
     for (uint kb = 0u; kb < p.k; kb += BE) {
+        if (!quant && kb + 32u > p.k) {  // the last, partial 32 values of a float row, one by one
+            [[dont_unroll]] for (uint k0 = kb; k0 < p.k; ++k0) {
+                float w[R];
+                [[unroll]] for (uint i = 0u; i < R; ++i)
+                    w[i] = W_TYPE == T_F32 ? uintBitsToFloat(W_u32(row[i] + 4u * k0))
+                         : W_TYPE == T_F16 ? f16_to_f32(W_u16(row[i] + 2u * k0)) : bf16_to_f32(W_u16(row[i] + 2u * k0));
+                [[unroll]] for (uint t = 0u; t < T; ++t) {
+                    const float xv = x[xt + t * p.x_stride + k0];
+                    [[unroll]] for (uint i = 0u; i < R; ++i) acc[i][t].x += w[i] * xv;
+                }
+            }
+            break;
+        }
         // K-quant blocks are walked 32 values at a time without unrolling: unrolled, their code
         // grows past what llvmpipe compiles in reasonable time (minutes for q6_K).
         [[dont_unroll]] for (uint c = 0u; c < BE; c += 32u) {
             float xs[MAX_T][32];
-            [[unroll]] for (uint t = 0u; t < T; ++t) load32(xt + t * p.x_stride + kb + c, p.k - kb - c, xs[t]);
+            [[unroll]] for (uint t = 0u; t < T; ++t) load32(xt + t * p.x_stride + kb + c, xs[t]);
             [[unroll]] for (uint i = 0u; i < R; ++i)
                 [[unroll]] for (uint e = 0u; e < 32u; e += 4u) {
-                    const vec4 w = quant ? w_quad_in(row[i] + (kb / BE) * w_block_bytes(), c + e) : w_quad(row[i], kb + c + e, p.k);
+                    const vec4 w = quant ? w_quad_in(row[i] + (kb / BE) * w_block_bytes(), c + e) : w_quad_float(row[i], kb + c + e);
                     [[unroll]] for (uint t = 0u; t < T; ++t)
                         acc[i][t] += w * vec4(xs[t][e], xs[t][e + 1u], xs[t][e + 2u], xs[t][e + 3u]);
                 }
