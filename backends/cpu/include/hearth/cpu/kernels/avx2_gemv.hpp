@@ -75,7 +75,9 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
     __m256 acc[pairs];
     for (int p = 0; p < pairs; ++p) acc[p] = _mm256_setzero_ps();
     __m128 acc_min = _mm_setzero_ps();  // lane r: sum over blocks of m_r * s_a
+    const auto pf = detail::next_tile_prefetcher::make<RM>(w, w_stride, nb);
     for (std::size_t b = 0; b < nb; ++b) {
+        pf.at(b);
         // Activations: elements 0..15 and 16..31 broadcast to both halves.
         const __m256i a_lo = _mm256_broadcastsi128_si256(load128(act[b].qs));
         const __m256i a_hi = _mm256_broadcastsi128_si256(load128(act[b].qs + 16));

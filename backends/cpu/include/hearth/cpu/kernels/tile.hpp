@@ -15,6 +15,34 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::detail {
 
+// Asks the cache for the line holding p (a hint: never faults, also past the end of a mapping).
+inline void prefetch_line(const void* p) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void)p;
+#endif
+}
+
+// GEMV reads its weights once, RM rows at a time: RM interleaved streams only a few KiB long
+// each, too short for the hardware prefetchers to run ahead, so without help every tile waits
+// for DRAM and the multiply-adds do not overlap the memory traffic (measured: a q4_0 GEMV ran at
+// 1/(1/compute + 1/bandwidth)). A thread's rows are contiguous, so the next tile is the next
+// RM * w_stride bytes: each block step of the current tile requests the next tile's bytes at the
+// same pace, which keeps one tile of reads in flight ahead of the arithmetic.
+struct next_tile_prefetcher {
+    const char* next;
+    std::size_t step;  // bytes of the next tile per block step
+    template <int RM>
+    static next_tile_prefetcher make(const std::byte* w, std::size_t w_stride, std::size_t nb) noexcept {
+        return {reinterpret_cast<const char*>(w) + RM * w_stride, nb ? RM * w_stride / nb : 0};
+    }
+    void at(std::size_t b) const noexcept {
+        const char* p = next + b * step;
+        for (std::size_t o = 0; o < step; o += 64) prefetch_line(p + o);
+    }
+};
+
 // Outputs y[t * y_stride + r] for r < RM, t < RN: RM weight rows (w_stride bytes apart) times RN
 // activation rows (a_stride bytes apart), each nb blocks long.
 template <class F, int RM, int RN>
@@ -29,7 +57,9 @@ inline void block_tile(const std::byte* w, std::size_t w_stride, const std::byte
     const ablock* at[RN];
     for (int r = 0; r < RM; ++r) wr[r] = reinterpret_cast<const wblock*>(w + r * w_stride);
     for (int t = 0; t < RN; ++t) at[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
+    const auto pf = next_tile_prefetcher::make<RM>(w, w_stride, nb);
     for (std::size_t b = 0; b < nb; ++b) {
+        if constexpr (RN == 1) pf.at(b);
         if constexpr (requires(const ablock& ab) { F::prepare_act(ab); }) {
             // Per-activation-block work (e.g. sums for an offset correction) done once for RM rows.
             decltype(F::prepare_act(at[0][b])) ap[RN];
