@@ -36,11 +36,17 @@ struct backend_options {
     }
 };
 
-// The backend's name for the stats line.
-inline std::string describe(cpu_backend& b) { return std::string(b.name()) + " x" + std::to_string(b.threads()); }
+// What the stats line and `hearth bench` say about a backend: its name with the CPU's thread
+// count, the host threads it computes on, and the GPU it drives (empty for the CPU).
+inline std::string describe(const cpu_backend& b) { return std::string(b.name()) + " x" + std::to_string(b.threads()); }
+inline unsigned host_threads(const cpu_backend& b) { return b.threads(); }
+inline std::string gpu_name(const cpu_backend&) { return {}; }
 
 #if HEARTH_CLI_VULKAN
-inline std::string describe(hearth::vulkan::backend& b) { return b.name(); }
+inline std::string describe(const hearth::vulkan::backend& b) { return b.name(); }
+// One host thread records and submits; the device does the arithmetic.
+inline unsigned host_threads(const hearth::vulkan::backend&) { return 1; }
+inline std::string gpu_name(const hearth::vulkan::backend& b) { return b.device().properties.deviceName; }
 
 // Lives as long as the process, like the CPU backend: models keep a reference to it.
 inline hearth::vulkan::backend& vulkan_backend_for(int device) {

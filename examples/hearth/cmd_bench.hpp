@@ -6,6 +6,7 @@
 // A pp test feeds n_prompt random tokens in batches of n_batch; a tg test decodes n_gen tokens
 // one at a time; with -d, n_depth random tokens are fed first (not timed), to measure at a filled
 // context. Each test runs once to warm up, then -r times from an empty cache.
+#include "backend_select.hpp"
 #include "cli_common.hpp"
 #include <hearth/config.hpp>
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@ namespace hearth_cli {
 
 struct bench_options {
     model_options model;
+    backend_options backend;
     std::vector<int> n_prompt{512}, n_gen{128}, n_depth{0};
     int reps = 5;
     std::uint32_t n_batch = 512;
@@ -67,7 +69,8 @@ struct model_facts {
     std::string type;
     std::uint64_t size = 0, n_params = 0;
 };
-inline model_facts describe(const cpu_model& m) {
+template <class B>
+model_facts describe(const hearth::model<B>& m) {
     model_facts f;
     std::map<std::string, std::uint64_t> bytes_by_type;
     for (const auto& t : m.file().tensors()) {
@@ -91,11 +94,12 @@ inline model_facts describe(const cpu_model& m) {
 }  // namespace bench_detail
 
 // Runs one test: a warm-up, then `reps` timed runs, each from an empty cache.
-inline bench_result run_bench_test(const std::shared_ptr<const cpu_model>& m, const bench_options& o, int n_prompt,
-                                   int n_gen, int n_depth) {
+template <class B>
+bench_result run_bench_test(const std::shared_ptr<const hearth::model<B>>& m, const bench_options& o, int n_prompt,
+                            int n_gen, int n_depth) {
     using clock = std::chrono::steady_clock;
     const std::uint32_t ctx = static_cast<std::uint32_t>(n_depth + n_prompt + n_gen + 1);
-    cpu_session s(m, {ctx, o.model.cache_types(), o.n_batch});
+    hearth::session<B> s(m, {ctx, o.model.cache_types(), o.n_batch});
     const auto& tok = m->vocab();
     std::mt19937 rng(1234);
     std::uniform_int_distribution<int> any_token(0, static_cast<int>(m->config().n_vocab) - 1);
@@ -129,21 +133,24 @@ inline std::string bench_test_name(const bench_result& r) {
     return name;
 }
 
-inline void print_bench_markdown(const std::vector<bench_result>& results, const bench_detail::model_facts& f,
-                                 const bench_options& o, const cpu_backend& b) {
+template <class B>
+void print_bench_markdown(const std::vector<bench_result>& results, const bench_detail::model_facts& f,
+                          const bench_options& o, const B& b) {
     std::printf("| model | size | params | backend | threads | type_k | type_v | test | t/s |\n");
     std::printf("| --- | ---: | ---: | --- | ---: | --- | --- | ---: | ---: |\n");
     for (const auto& r : results) {
         const auto ts = r.samples_ts();
         std::printf("| %s | %.2f MiB | %.2f M | %s | %u | %s | %s | %s | %.2f ± %.2f |\n", f.type.c_str(),
-                    f.size / 1048576.0, f.n_params / 1e6, b.name(), b.threads(), o.model.cache_k.c_str(),
+                    f.size / 1048576.0, f.n_params / 1e6, b.name(), host_threads(b), o.model.cache_k.c_str(),
                     o.model.cache_v.c_str(), bench_test_name(r).c_str(), bench_detail::mean(ts),
                     bench_detail::stddev(ts));
     }
 }
 
-inline nlohmann::json bench_json(const std::vector<bench_result>& results, const bench_detail::model_facts& f,
-                                 const bench_options& o, const cpu_backend& b) {
+template <class B>
+nlohmann::json bench_json(const std::vector<bench_result>& results, const bench_detail::model_facts& f,
+                          const bench_options& o, const B& b) {
+    const std::string gpu = gpu_name(b);
     auto out = nlohmann::json::array();
     for (const auto& r : results) {
         const auto ts = r.samples_ts();
@@ -151,7 +158,7 @@ inline nlohmann::json bench_json(const std::vector<bench_result>& results, const
             {"build_commit", std::string("hearth-") + hearth::version.string},
             {"build_number", 0},
             {"cpu_info", bench_detail::cpu_name()},
-            {"gpu_info", ""},
+            {"gpu_info", gpu},
             {"backends", b.name()},
             {"model_filename", o.model.model},
             {"model_type", f.type},
@@ -159,10 +166,10 @@ inline nlohmann::json bench_json(const std::vector<bench_result>& results, const
             {"model_n_params", f.n_params},
             {"n_batch", o.n_batch},
             {"n_ubatch", o.n_batch},
-            {"n_threads", b.threads()},
+            {"n_threads", host_threads(b)},
             {"type_k", o.model.cache_k},
             {"type_v", o.model.cache_v},
-            {"n_gpu_layers", 0},
+            {"n_gpu_layers", gpu.empty() ? 0 : 99},  // a GPU backend runs every layer there
             {"flash_attn", true},
             {"use_mmap", true},
             {"n_prompt", r.n_prompt},
@@ -184,6 +191,7 @@ inline void add_bench_command(CLI::App& app) {
     auto o = std::make_shared<bench_options>();
     auto* cmd = app.add_subcommand("bench", "measure prompt and generation speed (llama-bench's tests and fields)");
     o->model.add_to(*cmd);
+    o->backend.add_to(*cmd);
     cmd->add_option("-p,--n-prompt", o->n_prompt, "prompt tokens per pp test (comma-separated list; 0: none)")
         ->delimiter(',')
         ->capture_default_str();
@@ -200,18 +208,19 @@ inline void add_bench_command(CLI::App& app) {
         for (const auto* list : {&o->n_prompt, &o->n_gen, &o->n_depth})
             for (int v : *list)
                 if (v < 0) throw hearth::error(hearth::errc::invalid_argument, "bench: token counts cannot be negative");
-        auto m = open_model(o->model);
-        auto& b = backend_for(o->model);
-        const auto facts = bench_detail::describe(*m);
-        std::vector<bench_result> results;
-        for (int d : o->n_depth) {
-            for (int p : o->n_prompt)
-                if (p > 0) results.push_back(run_bench_test(m, *o, p, 0, d));
-            for (int n : o->n_gen)
-                if (n > 0) results.push_back(run_bench_test(m, *o, 0, n, d));
-        }
-        if (o->output == "json") std::printf("%s\n", bench_json(results, facts, *o, b).dump(2).c_str());
-        else print_bench_markdown(results, facts, *o, b);
+        with_backend(o->backend, o->model, [&](auto& b) {
+            auto m = open_model_on(b, o->model);
+            const auto facts = bench_detail::describe(*m);
+            std::vector<bench_result> results;
+            for (int d : o->n_depth) {
+                for (int p : o->n_prompt)
+                    if (p > 0) results.push_back(run_bench_test(m, *o, p, 0, d));
+                for (int n : o->n_gen)
+                    if (n > 0) results.push_back(run_bench_test(m, *o, 0, n, d));
+            }
+            if (o->output == "json") std::printf("%s\n", bench_json(results, facts, *o, b).dump(2).c_str());
+            else print_bench_markdown(results, facts, *o, b);
+        });
     });
 }
 

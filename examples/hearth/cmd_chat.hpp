@@ -3,6 +3,7 @@
 // conversation with the model's chat template and feeds only the text the session has not seen
 // yet, so the history stays in the KV cache instead of being recomputed every turn.
 // Ctrl-C stops a reply (a second Ctrl-C, or one at the prompt, exits); Ctrl-D at the prompt exits.
+#include "backend_select.hpp"
 #include "cli_common.hpp"
 #include "cmd_run.hpp"
 #include <hearth/chat.hpp>
@@ -32,15 +33,17 @@ inline void install_sigint_handler() {
 
 struct chat_options {
     model_options model;
+    backend_options backend;
     std::string system, chat_template;
     int n_predict = -1;  // per reply; -1: until the model ends its turn or the context is full
     hearth::sampling_params sampling;
 };
 
 // One conversation: the messages so far and the rendered text whose tokens the session holds.
+template <class B>
 class chat_loop {
 public:
-    chat_loop(std::shared_ptr<const cpu_model> m, const chat_options& o)
+    chat_loop(std::shared_ptr<const hearth::model<B>> m, const chat_options& o)
         : model_(std::move(m)), opts_(o), session_(model_, {o.model.context, o.model.cache_types()}) {
         auto r = hearth::chat::resolve(model_->chat_template(), o.chat_template);
         if (r.fell_back) std::cerr << "hearth: warning: " << r.warning << "\n";
@@ -91,9 +94,9 @@ private:
         if (!opts_.system.empty()) messages_.push_back({"system", opts_.system});
     }
 
-    std::shared_ptr<const cpu_model> model_;
+    std::shared_ptr<const hearth::model<B>> model_;
     chat_options opts_;
-    cpu_session session_;
+    hearth::session<B> session_;
     hearth::chat::template_family family_{};
     std::vector<hearth::chat::message> messages_;
     std::string fed_;
@@ -103,25 +106,28 @@ inline void add_chat_command(CLI::App& app) {
     auto o = std::make_shared<chat_options>();
     auto* cmd = app.add_subcommand("chat", "interactive chat with a model on the terminal");
     o->model.add_to(*cmd);
+    o->backend.add_to(*cmd);
     cmd->add_option("-n,--n-predict", o->n_predict, "tokens per reply at most (-1: until the model stops)")
         ->capture_default_str();
     add_sampling_options(*cmd, o->sampling);
     add_chat_template_options(*cmd, o->chat_template, o->system);
     cmd->callback([o] {
-        auto m = open_model(o->model);
-        chat_loop chat(m, *o);
-        chat_detail::install_sigint_handler();
-        const bool terminal = isatty(fileno(stdin)) != 0;
-        if (terminal) std::cerr << "hearth chat: Ctrl-C stops a reply, Ctrl-D exits.\n";
-        for (;;) {
-            if (terminal) std::cout << "> " << std::flush;
-            chat_detail::interrupted.store(false);
-            std::string line;
-            if (!std::getline(std::cin, line) || chat_detail::interrupted.load()) break;
-            if (line.empty()) continue;
-            if (!chat.answer(line, std::cout) && terminal) std::cerr << "[stopped]\n";
-        }
-        if (terminal) std::cout << "\n";
+        with_backend(o->backend, o->model, [&](auto& b) {
+            auto m = open_model_on(b, o->model);
+            chat_loop chat(m, *o);
+            chat_detail::install_sigint_handler();
+            const bool terminal = isatty(fileno(stdin)) != 0;
+            if (terminal) std::cerr << "hearth chat: Ctrl-C stops a reply, Ctrl-D exits.\n";
+            for (;;) {
+                if (terminal) std::cout << "> " << std::flush;
+                chat_detail::interrupted.store(false);
+                std::string line;
+                if (!std::getline(std::cin, line) || chat_detail::interrupted.load()) break;
+                if (line.empty()) continue;
+                if (!chat.answer(line, std::cout) && terminal) std::cerr << "[stopped]\n";
+            }
+            if (terminal) std::cout << "\n";
+        });
     });
 }
 

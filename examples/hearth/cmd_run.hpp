@@ -1,5 +1,6 @@
 #pragma once
 // `hearth run`: generate text from a prompt; only the generated text goes to stdout.
+#include "backend_select.hpp"
 #include "cli_common.hpp"
 #include <hearth/chat.hpp>
 #include <cstdio>
@@ -10,6 +11,7 @@ namespace hearth_cli {
 
 struct run_options {
     model_options model;
+    backend_options backend;
     std::string prompt, prompt_file, system, chat_template;
     int n_predict = 128;
     bool chat = false, no_stats = false;
@@ -25,8 +27,9 @@ inline std::string read_file(const std::string& path) {
 }
 
 // Renders a one-turn conversation with the model's chat template (or --chat-template).
-inline std::string chat_prompt(const cpu_model& m, const std::string& system, const std::string& user,
-                               const std::string& override_name) {
+template <class B>
+std::string chat_prompt(const hearth::model<B>& m, const std::string& system, const std::string& user,
+                        const std::string& override_name) {
     auto r = hearth::chat::resolve(m.chat_template(), override_name);
     if (r.fell_back) std::cerr << "hearth: warning: " << r.warning << "\n";
     std::vector<hearth::chat::message> msgs;
@@ -39,6 +42,7 @@ inline void add_run_command(CLI::App& app) {
     auto o = std::make_shared<run_options>();
     auto* cmd = app.add_subcommand("run", "generate text from a prompt");
     o->model.add_to(*cmd);
+    o->backend.add_to(*cmd);
     cmd->add_option("-p,--prompt", o->prompt, "prompt text");
     cmd->add_option("-f,--file", o->prompt_file, "read the prompt from a file")->check(CLI::ExistingFile);
     cmd->add_option("-n,--n-predict", o->n_predict, "tokens to generate")->capture_default_str();
@@ -50,33 +54,34 @@ inline void add_run_command(CLI::App& app) {
         if (o->prompt.empty() && o->prompt_file.empty())
             throw hearth::error(hearth::errc::invalid_argument, "run: give a prompt with -p TEXT or -f FILE");
         std::string prompt = o->prompt_file.empty() ? o->prompt : read_file(o->prompt_file);
-        auto& b = backend_for(o->model);
-        auto m = open_model(o->model);
-        cpu_session s(m, {o->model.context, o->model.cache_types()});
-        if (o->chat) prompt = chat_prompt(*m, o->system, prompt, o->chat_template);
-        hearth::generate_params gp;
-        gp.max_tokens = o->n_predict;
-        gp.sampling = o->sampling;
-        progress_bar bar("prompt");
-        gp.on_prompt_progress = [&](std::size_t done, std::size_t total) {
-            bar.update(done, total);
-            if (done == total) bar.finish();
-        };
-        const auto st = s.generate(prompt, gp, [](const hearth::piece& p) {
-            std::fwrite(p.text.data(), 1, p.text.size(), stdout);
-            std::fflush(stdout);
-            return true;
+        with_backend(o->backend, o->model, [&](auto& b) {
+            auto m = open_model_on(b, o->model);
+            hearth::session s(m, {o->model.context, o->model.cache_types()});
+            if (o->chat) prompt = chat_prompt(*m, o->system, prompt, o->chat_template);
+            hearth::generate_params gp;
+            gp.max_tokens = o->n_predict;
+            gp.sampling = o->sampling;
+            progress_bar bar("prompt");
+            gp.on_prompt_progress = [&](std::size_t done, std::size_t total) {
+                bar.update(done, total);
+                if (done == total) bar.finish();
+            };
+            const auto st = s.generate(prompt, gp, [](const hearth::piece& p) {
+                std::fwrite(p.text.data(), 1, p.text.size(), stdout);
+                std::fflush(stdout);
+                return true;
+            });
+            std::fputc('\n', stdout);
+            if (!o->no_stats) {
+                std::fprintf(stderr,
+                             "\nhearth: prompt %zu tokens, %.2f tokens/s | generated %zu tokens, %.2f tokens/s | "
+                             "peak RSS %.1f MiB | KV cache %.1f MiB (%s/%s, %zu bytes/token) | %s\n",
+                             st.prompt_tokens, st.prompt_tokens / std::max(1e-9, st.prompt_seconds),
+                             st.generated_tokens, st.generated_tokens / std::max(1e-9, st.generate_seconds),
+                             peak_rss_bytes() / 1048576.0, s.cache().bytes() / 1048576.0, o->model.cache_k.c_str(),
+                             o->model.cache_v.c_str(), s.cache().bytes_per_token(), describe(b).c_str());
+            }
         });
-        std::fputc('\n', stdout);
-        if (!o->no_stats) {
-            std::fprintf(stderr,
-                         "\nhearth: prompt %zu tokens, %.2f tokens/s | generated %zu tokens, %.2f tokens/s | "
-                         "peak RSS %.1f MiB | KV cache %.1f MiB (%s/%s, %zu bytes/token) | %s x%u\n",
-                         st.prompt_tokens, st.prompt_tokens / std::max(1e-9, st.prompt_seconds), st.generated_tokens,
-                         st.generated_tokens / std::max(1e-9, st.generate_seconds), peak_rss_bytes() / 1048576.0,
-                         s.cache().bytes() / 1048576.0, o->model.cache_k.c_str(), o->model.cache_v.c_str(),
-                         s.cache().bytes_per_token(), b.name(), b.threads());
-        }
     });
 }
 

@@ -2,8 +2,9 @@
 # Vulkan stage: builds the Vulkan backend (-DHEARTH_VULKAN=ON: shaders compiled with glslc into a
 # generated header) and its tests, then runs them on whatever Vulkan device the machine has; on CI
 # that is lavapipe, Mesa's Vulkan driver that runs on the CPU (mesa-vulkan-drivers). The tests
-# compare every op and weight type with the CPU backend and decode greedily with the tiny llama
-# and SmolLM2 on both backends; they enable the Khronos validation layer when it is installed
+# compare every op and weight type with the CPU backend, decode greedily with the tiny llama and
+# SmolLM2 on both backends, and run `hearth run --backend vulkan` against
+# `--backend cpu`; they enable the Khronos validation layer when it is installed
 # (vulkan-validationlayers) and fail on any validation error. Without a Vulkan device the test
 # programs exit 77 and ctest reports them skipped.
 #
@@ -27,8 +28,9 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
 
 cmake -S . -B "$build" "${gen[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release -DHEARTH_VULKAN=ON \
-  -DHEARTH_BUILD_EXAMPLES=OFF -DHEARTH_BUILD_BENCH=OFF -DHEARTH_INSTALL=OFF \
+  -DHEARTH_BUILD_EXAMPLES=ON -DHEARTH_BUILD_BENCH=OFF -DHEARTH_INSTALL=OFF \
   -DHEARTH_MODEL_CACHE="$root/build/models" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target test_vulkan_ops test_vulkan_model
+# hearth_cli: the CLI with --backend vulkan, for the hearth_cli_vulkan test (cli_backend.cmake).
+cmake --build "$build" -j "$(nproc)" --target test_vulkan_ops test_vulkan_model hearth_cli
 # One program at a time: lavapipe spreads each dispatch over every core already.
 ctest --test-dir "$build" --output-on-failure -L vulkan

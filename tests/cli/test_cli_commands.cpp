@@ -4,6 +4,8 @@
 #include <test_paths.hpp>
 #include "../../examples/hearth/cmd_bench.hpp"
 #include "../../examples/hearth/cmd_chat.hpp"
+#include "../../examples/hearth/cmd_perplexity.hpp"
+#include "../../examples/hearth/cmd_run.hpp"
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -114,4 +116,51 @@ TEST_CASE("bench runs llama-bench's tests and prints its JSON fields", "[cli][be
     const auto ts = pp.samples_ts();
     CHECK(j[0]["avg_ts"].get<double>() == Approx((ts[0] + ts[1] + ts[2]) / 3));
     CHECK(j[0]["avg_ts"].get<double>() == Approx(32e9 * 3 / (pp.samples_ns[0] + pp.samples_ns[1] + pp.samples_ns[2])).epsilon(0.5));
+}
+
+// This program does not link hearth::vulkan, like a CLI built without -DHEARTH_VULKAN=ON: asking
+// for the Vulkan backend must say so and how to get it, and the CPU backend must still run.
+TEST_CASE("--backend vulkan without the Vulkan backend says how to build it; --device needs it", "[cli][backend]") {
+    static_assert(!vulkan_available, "test_cli is built without hearth::vulkan");
+    const model_options mo = options_for(tiny_model());
+    backend_options bo;
+    bo.name = "vulkan";
+    bool ran = false;
+    try {
+        with_backend(bo, mo, [&](auto&) { ran = true; });
+        FAIL("with_backend(vulkan) did not throw");
+    } catch (const hearth::error& e) {
+        CHECK(e.kind() == hearth::errc::unsupported);
+        CHECK_THAT(e.what(), Catch::Contains("built without the Vulkan backend") && Catch::Contains("-DHEARTH_VULKAN=ON"));
+    }
+    CHECK_FALSE(ran);
+    bo.name = "cpu";
+    bo.device = 0;
+    CHECK_THROWS_WITH(with_backend(bo, mo, [&](auto&) { ran = true; }), Catch::Contains("--backend vulkan"));
+    CHECK_FALSE(ran);
+    bo.device = -1;
+    std::string name;
+    with_backend(bo, mo, [&](auto& b) {
+        auto m = open_model_on(b, mo);
+        name = describe(b);
+        CHECK(m->config().n_vocab > 0);
+    });
+    CHECK(name == describe(backend_for(mo)));
+}
+
+TEST_CASE("--backend and --device parse on run, bench, chat and perplexity", "[cli][backend]") {
+    for (const char* sub : {"run", "bench", "chat", "perplexity"}) {
+        CLI::App app{"test"};
+        add_run_command(app), add_bench_command(app), add_chat_command(app), add_perplexity_command(app);
+        INFO(sub);
+        auto* cmd = app.get_subcommand(sub);
+        CHECK(cmd->get_option("--backend") != nullptr);
+        CHECK(cmd->get_option("--device") != nullptr);
+        // Values other than cpu and vulkan are refused while parsing, before any model is opened.
+        std::vector<std::string> args{"hearth", sub, "-m", tiny_model().string(), "--backend", "cuda"};
+        if (std::string(sub) == "perplexity") args.insert(args.end(), {"-f", tiny_model().string()});
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        CHECK_THROWS_AS(app.parse(static_cast<int>(argv.size()), argv.data()), CLI::ValidationError);
+    }
 }
