@@ -51,16 +51,22 @@ public:
 
     unsigned size() const noexcept { return size_; }
 
-    // Runs fn(thread_index, begin, end) over [0, n) split into at most size() contiguous chunks
-    // whose bounds are multiples of `grain` (except the end). The calling thread runs chunk 0.
-    // Thread index i always receives the i-th chunk, so per-thread scratch can be indexed by it.
+    // Runs fn(thread_index, begin, end) over [0, n) split into contiguous chunks whose bounds are
+    // multiples of `grain` (except the end). Every thread, the caller included, claims chunks
+    // until none are left; thread_index (< size()) names the thread that runs the chunk, so
+    // per-thread scratch can be indexed by it (a thread may run several chunks, one at a time).
     // An exception thrown by fn on any thread is rethrown here after all chunks finished.
+    //
+    // Why claimed, not assigned: with one fixed chunk per thread, a thread the OS deschedules
+    // (another program on the machine, a slower efficiency core) holds up every op of a forward
+    // pass; decode ran 6x slower with a compiler busy on one of two cores. A few chunks per
+    // thread let the running threads take over a late one's share.
     void parallel_for(std::size_t n, const job& fn, std::size_t grain = 1) {
         if (n == 0) return;
         if (grain == 0) grain = 1;
         const std::size_t units = (n + grain - 1) / grain;
-        const unsigned chunks = static_cast<unsigned>(std::min<std::size_t>(size_, units));
-        if (chunks <= 1 || detail::inside_pool_job) {
+        const std::size_t chunks = std::min({units, std::size_t{size_} * chunks_per_thread, std::size_t{0xffff}});
+        if (size_ == 1 || chunks <= 1 || detail::inside_pool_job) {
             fn(0, 0, n);
             return;
         }
@@ -69,22 +75,21 @@ public:
         n_ = n;
         grain_ = grain;
         units_ = units;
-        chunks_ = chunks;
         error_ = nullptr;
-        pending_.store(size_ - 1, std::memory_order_relaxed);
-        generation_.fetch_add(1, std::memory_order_release);
+        done_.store(0, std::memory_order_relaxed);
+        const std::uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
+        claim_.store(pack(gen, static_cast<std::uint32_t>(chunks), 0), std::memory_order_release);
+        generation_.store(gen, std::memory_order_release);
         generation_.notify_all();
 
-        run_chunk(0);
+        run_chunks(0, gen);
 
-        // Wait for the workers; spin first because chunks are balanced and finish together.
-        for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-            if (spin < spin_limit) {
-                detail::cpu_relax();
-            } else {
-                const unsigned p = pending_.load(std::memory_order_acquire);
-                if (p != 0) pending_.wait(p, std::memory_order_acquire);
-            }
+        // Wait for chunks still running on workers; spin first because they finish together.
+        for (int spin = 0;; ++spin) {
+            const unsigned d = done_.load(std::memory_order_acquire);
+            if (d == chunks) break;
+            if (spin < spin_limit) detail::cpu_relax();
+            else done_.wait(d, std::memory_order_acquire);
         }
         job_ = nullptr;
         if (error_) std::rethrow_exception(error_);
@@ -92,20 +97,36 @@ public:
 
 private:
     static constexpr int spin_limit = 1 << 14;
+    static constexpr std::size_t chunks_per_thread = 4;
 
-    void chunk_bounds(unsigned index, std::size_t& begin, std::size_t& end) const noexcept {
-        begin = std::min(n_, units_ * index / chunks_ * grain_);
-        end = std::min(n_, units_ * (index + 1) / chunks_ * grain_);
+    // claim_ packs the job's generation (32 bits), its chunk count (16) and the next unclaimed
+    // chunk (16): a thread that wakes late, after its job ended, fails the generation check
+    // instead of taking a chunk of the next job with the old one's bounds.
+    static std::uint64_t pack(std::uint64_t gen, std::uint32_t chunks, std::uint32_t next) noexcept {
+        return (gen & 0xffffffffu) << 32 | std::uint64_t{chunks} << 16 | next;
     }
 
-    void run_chunk(unsigned index) noexcept {
-        if (index >= chunks_) return;
-        std::size_t begin = 0, end = 0;
-        chunk_bounds(index, begin, end);
+    // Claims and runs chunks of job `gen` until none is left.
+    void run_chunks(unsigned thread, std::uint64_t gen) noexcept {
+        std::uint64_t c = claim_.load(std::memory_order_acquire);
+        for (;;) {
+            const std::uint32_t chunks = (c >> 16) & 0xffffu, next = c & 0xffffu;
+            if ((c >> 32) != (gen & 0xffffffffu) || next >= chunks) return;
+            if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+                continue;
+            run_chunk(thread, next, chunks);
+            if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) done_.notify_one();
+            c = claim_.load(std::memory_order_acquire);
+        }
+    }
+
+    void run_chunk(unsigned thread, std::size_t index, std::size_t chunks) noexcept {
+        const std::size_t begin = std::min(n_, units_ * index / chunks * grain_);
+        const std::size_t end = std::min(n_, units_ * (index + 1) / chunks * grain_);
         if (begin >= end) return;
         detail::inside_pool_job = true;
         try {
-            (*job_)(index, begin, end);
+            (*job_)(thread, begin, end);
         } catch (...) {
             std::lock_guard<std::mutex> lock(error_mutex_);
             if (!error_) error_ = std::current_exception();
@@ -128,23 +149,22 @@ private:
             }
             seen = g;
             if (stop_.load(std::memory_order_relaxed)) return;
-            run_chunk(index);
-            if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+            run_chunks(index, g);
         }
     }
 
     unsigned size_;
     std::vector<std::thread> workers_;
     std::atomic<std::uint64_t> generation_{0};
-    std::atomic<unsigned> pending_{0};
+    std::atomic<std::uint64_t> claim_{0};
+    std::atomic<unsigned> done_{0};
     std::atomic<bool> stop_{false};
     std::mutex caller_mutex_;
     std::mutex error_mutex_;
-    // The current job; written by the caller before the generation bump (release), read by
-    // workers after observing it (acquire).
+    // The current job; written by the caller before claim_ is published (release), read only by
+    // a thread that claimed one of its chunks (acquire), which the caller waits for.
     const job* job_ = nullptr;
     std::size_t n_ = 0, grain_ = 1, units_ = 0;
-    unsigned chunks_ = 0;
     std::exception_ptr error_;
 };
 
