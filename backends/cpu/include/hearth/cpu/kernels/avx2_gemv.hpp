@@ -3,7 +3,9 @@
 // register: a block holds 16 bytes of packed nibbles, so rows r and r+1 share one ymm and every
 // unpack, multiply and convert instruction does the work of two rows. The activation block is
 // broadcast to both halves once and serves all rows; the per-block scales of four rows are
-// converted in one vcvtph2ps. This cuts the instructions per weight byte by about a quarter over
+// converted in one vcvtph2ps, and what depends on the activation alone (the q4_0 offset
+// correction, the activation scales) is computed once per row range (+8% in cache). Tiles of 8
+// rows measured no faster than 4. This cuts the instructions per weight byte by about a quarter over
 // the generic one-block-per-register tile (measured +14% for q4_0, +16% for q4_1 in cache), which
 // matters because a 4-bit GEMV on one core is close to compute-bound at DRAM speed. The q5
 // formats keep the generic tile: spreading their fifth bits costs more per pair than per row
@@ -12,6 +14,7 @@
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <type_traits>
+#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
@@ -47,23 +50,51 @@ template <> struct nibble_traits<quant::block_q4_1> {
         return unpack_pair(a.qs, b.qs);
     }
 };
-// fp16 field of RM (<= 4) rows' blocks -> 4 floats (built in registers with vpinsrw: small stores
+// fp16 field of RM (<= 4) rows' blocks -> floats (built in registers with vpinsrw: small stores
 // and a wide reload would stall on store forwarding).
 template <int RM, class Block, class Field>
-inline __m128 gather_half(const Block* const* rows, std::size_t b, Field field) noexcept {
+inline __m128i gather_half_bits(const Block* const* rows, std::size_t b, Field field) noexcept {
     __m128i h = _mm_cvtsi32_si128(rows[0][b].*field);
     h = _mm_insert_epi16(h, rows[1][b].*field, 1);
-    if constexpr (RM == 4) {
+    if constexpr (RM >= 4) {
         h = _mm_insert_epi16(h, rows[2][b].*field, 2);
         h = _mm_insert_epi16(h, rows[3][b].*field, 3);
     }
-    return _mm_cvtph_ps(h);
+    return h;
 }
 
-// y[r] for RM (even) rows of one token: the GEMV tile of q4_0 (x q8_0) and q4_1 (x q8_1) weights.
+// What a GEMV needs of each activation block besides its quants, computed once per row range
+// (not once per row tile, as the pair kernel first did): the offset correction of q4_0 as an
+// int32 vector that is simply added to a row pair's sums ([-8 sum(a), 0, 0, 0] in each half:
+// only the total of a row's four lanes matters, and they share one scale), and the activation
+// block's scales as floats.
+struct nibble_act_side {
+    __m256i bias;
+    float d, s;
+    float pad[6];
+};
+static_assert(sizeof(nibble_act_side) == 64);
+
+template <class I, int Offset, class ABlock>
+inline void make_act_side(const ABlock* act, std::size_t nb, nibble_act_side* side) noexcept {
+    for (std::size_t b = 0; b < nb; ++b) {
+        side[b].bias = _mm256_setzero_si256();
+        if constexpr (Offset != 0) {
+            const __m256i a = load256(act[b].qs);
+            const int sum = hsum_i32(madd_u8_i8(_mm256_set1_epi8(1), a));  // |sum| <= 32 * 127
+            side[b].bias = _mm256_setr_epi32(-Offset * sum, 0, 0, 0, -Offset * sum, 0, 0, 0);
+        }
+        side[b].d = half(act[b].d);
+        if constexpr (requires { act[b].s; }) side[b].s = half(act[b].s);
+        else side[b].s = 0.0f;
+    }
+}
+
+// y[r] for RM (even, <= 4) rows of one token: the GEMV tile of q4_0 (x q8_0) and q4_1 (x q8_1)
+// weights.
 template <class I, class Block, int RM>
-inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std::byte* a, std::size_t nb,
-                             float* y, std::size_t y_stride) {
+inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std::byte* a, const nibble_act_side* side,
+                             std::size_t nb, float* y) {
     static_assert(RM % 2 == 0 && RM <= 4);
     constexpr int pairs = RM / 2;
     using traits = nibble_traits<Block>;
@@ -81,21 +112,17 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
         // Activations: elements 0..15 and 16..31 broadcast to both halves.
         const __m256i a_lo = _mm256_broadcastsi128_si256(load128(act[b].qs));
         const __m256i a_hi = _mm256_broadcastsi128_si256(load128(act[b].qs + 16));
-        // Offset formats: -offset * sum(a) per 4-lane group, the same for every row pair.
-        __m256i bias = _mm256_setzero_si256();
-        if constexpr (traits::offset != 0) {
-            const __m256i off = _mm256_set1_epi8(traits::offset);
-            bias = _mm256_sub_epi32(bias, I::madd_u8_i8_pair(off, a_lo, off, a_hi));
-        }
+        const __m256i bias = _mm256_load_si256(&side[b].bias);
         // Scales of the RM rows in one conversion, times the activation scale.
-        const __m128 scales = _mm_mul_ps(gather_half<RM>(rows, b, &Block::d), _mm_set1_ps(half(act[b].d)));
-        const __m256 scales2 = _mm256_set_m128(scales, scales);
+        const __m128 s4 = _mm_mul_ps(_mm_cvtph_ps(gather_half_bits<RM>(rows, b, &Block::d)), _mm_broadcast_ss(&side[b].d));
+        const __m256 scales = _mm256_set_m128(s4, s4);
         if constexpr (has_min)
-            acc_min = _mm_fmadd_ps(gather_half<RM>(rows, b, &Block::m), _mm_set1_ps(half(act[b].s)), acc_min);
+            acc_min = _mm_fmadd_ps(_mm_cvtph_ps(gather_half_bits<RM>(rows, b, &Block::m)), _mm_broadcast_ss(&side[b].s),
+                                   acc_min);
         for (int p = 0; p < pairs; ++p) {
             const nibble_pair q = traits::values(rows[2 * p][b], rows[2 * p + 1][b]);
             const __m256i sum = _mm256_add_epi32(bias, I::madd_u8_i8_pair(q.lo, a_lo, q.hi, a_hi));
-            acc[p] = _mm256_fmadd_ps(spread_pair(scales2, 2 * p), _mm256_cvtepi32_ps(sum), acc[p]);
+            acc[p] = _mm256_fmadd_ps(spread_pair(scales, 2 * p), _mm256_cvtepi32_ps(sum), acc[p]);
         }
     }
     alignas(16) float mins[4];
@@ -104,24 +131,39 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
         const __m128 lo = _mm256_castps256_ps128(acc[p]), hi = _mm256_extractf128_ps(acc[p], 1);
         __m128 s = _mm_hadd_ps(lo, hi);  // [a01 a23 b01 b23]
         s = _mm_hadd_ps(s, s);           // [a b a b]
-        y[(2 * p) * y_stride] = _mm_cvtss_f32(s) + mins[2 * p];
-        y[(2 * p + 1) * y_stride] = _mm_cvtss_f32(_mm_shuffle_ps(s, s, 1)) + mins[2 * p + 1];
+        y[2 * p] = _mm_cvtss_f32(s) + mins[2 * p];
+        y[2 * p + 1] = _mm_cvtss_f32(_mm_shuffle_ps(s, s, 1)) + mins[2 * p + 1];
     }
 }
 
-// Tile policy: the pair kernel for GEMV tiles of an even height, the generic tile otherwise.
+// Tile policy: a GEMV over a row range computes the activation side data once, then walks the
+// rows in tiles of GemvRM with the pair kernel (an odd last row takes the generic tile); GEMM
+// tiles use the generic tile.
 template <class I, class Kernel, int GemvRM, int GemmRM, int GemmRN>
 struct nibble_policy {
     static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
     static constexpr bool counts_elements = false;
+    using wblock = typename Kernel::wblock;
+    using ablock = typename Kernel::ablock;
     template <int RM, int RN>
     static void tile(const std::byte* w, std::size_t ws, const std::byte* a, std::size_t as, std::size_t nb, float* y,
                      std::size_t ys) {
-        if constexpr (RN == 1 && RM % 2 == 0)
-            nibble_gemv_tile<I, typename Kernel::wblock, RM>(w, ws, a, nb, y, 1);
-        else
-            detail::block_tile<Kernel, RM, RN>(w, ws, a, as, nb, y, ys);
-        (void)ys;
+        detail::block_tile<Kernel, RM, RN>(w, ws, a, as, nb, y, ys);
+    }
+    static void gemv(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
+                     std::size_t nb, float* y) {
+        if (r1 - r0 < 2) {  // one row (e.g. an attention score): nothing to share the side data with
+            for (std::size_t r = r0; r < r1; ++r) detail::block_tile<Kernel, 1, 1>(w + r * ws, ws, a, 0, nb, y + r, 1);
+            return;
+        }
+        // Per thread, grown to the longest row seen, never shrunk: no allocation per token.
+        thread_local std::vector<nibble_act_side> side;
+        if (side.size() < nb) side.resize(nb);
+        make_act_side<I, nibble_traits<wblock>::offset>(reinterpret_cast<const ablock*>(a), nb, side.data());
+        std::size_t r = r0;
+        for (; r + GemvRM <= r1; r += GemvRM) nibble_gemv_tile<I, wblock, GemvRM>(w + r * ws, ws, a, side.data(), nb, y + r);
+        if (r + 2 <= r1) nibble_gemv_tile<I, wblock, 2>(w + r * ws, ws, a, side.data(), nb, y + r), r += 2;
+        if (r < r1) detail::block_tile<Kernel, 1, 1>(w + r * ws, ws, a, 0, nb, y + r, 1);
     }
 };
 

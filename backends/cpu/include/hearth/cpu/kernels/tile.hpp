@@ -111,6 +111,9 @@ template <class P>
 inline void tiled_rows(const std::byte* w, std::size_t w_stride, std::size_t r0, std::size_t r1, const std::byte* a,
                        std::size_t a_stride, std::size_t n_tokens, std::size_t k_units, float* y,
                        std::size_t y_stride) {
+    if constexpr (requires { P::gemv(w, w_stride, r0, r1, a, k_units, y); }) {
+        if (n_tokens == 1) return P::gemv(w, w_stride, r0, r1, a, k_units, y);
+    }
     if (n_tokens == 1) {
         constexpr int rm = P::gemv_rm;
         using table = tile_table<P, rm, 1>;
