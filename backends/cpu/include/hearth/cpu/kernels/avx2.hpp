@@ -34,10 +34,10 @@ template <> struct format<avx2, dtype::f32> { using policy = detail::hwy_float_p
 template <> struct format<avx2, dtype::f16> { using policy = detail::hwy_float_policy<dtype::f16, 4, 4, 3>; };
 template <> struct format<avx2, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q4_0> {
-    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_0_kernel<>, 4, 4, 3>;
+    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_0_kernel<>, 4, 4, 4>;
 };
 template <> struct format<avx2, dtype::q4_1> {
-    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_1_kernel<>, 4, 4, 3>;
+    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_1_kernel<>, 4, 4, 4>;
 };
 template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel<>, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel<>, 4, 4, 3>; };
