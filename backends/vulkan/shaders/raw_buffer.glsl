@@ -3,7 +3,23 @@
 // any even offset. With STORAGE8 (the device has 8/16-bit storage) the binding is also seen as
 // uint8_t[] / uint16_t[]; the portable variant extracts everything from 32-bit words. The data
 // is `restrict readonly`, so compilers may merge repeated loads of a block's scale.
-#if STORAGE8
+//
+// With TEXEL the binding is a uniform texel buffer of 32-bit words (VK_FORMAT_R32_UINT), for the
+// SIMD-lane kernels of CPU implementations: llvmpipe turns a texel fetch into one vector gather,
+// but a storage-buffer read into a loop over the lanes with a branch and a bounds check each,
+// about ten times slower per word (measured on lavapipe, Mesa 22.3).
+#if defined(TEXEL) && TEXEL
+#extension GL_EXT_samplerless_texture_functions : require
+#define RAW_BUFFER(NAME, BINDING)                                                                    \
+    layout(binding = BINDING) uniform utextureBuffer NAME##_texels;                                  \
+    uint NAME##_word(uint i) { return texelFetch(NAME##_texels, int(i)).x; }                         \
+    uint NAME##_u8(uint off) { return (NAME##_word(off >> 2) >> ((off & 3u) << 3)) & 0xffu; }        \
+    uint NAME##_u16(uint off) { return (NAME##_word(off >> 2) >> ((off & 2u) << 3)) & 0xffffu; }     \
+    uint NAME##_u32(uint off) {                                                                      \
+        uint s = (off & 3u) << 3, lo = NAME##_word(off >> 2);                                        \
+        return s == 0u ? lo : (lo >> s) | (NAME##_word((off >> 2) + 1u) << (32u - s));               \
+    }
+#elif STORAGE8
 #extension GL_EXT_shader_8bit_storage : require
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require

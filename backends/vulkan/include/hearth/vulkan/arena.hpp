@@ -20,6 +20,9 @@ public:
     // max_slice: a smaller bound than the device's (tests use it to split small weights).
     explicit weight_arena(context& ctx, std::size_t max_slice = 0) : ctx_(ctx) {
         std::size_t range = std::min<std::size_t>(ctx.properties.limits.maxStorageBufferRange, std::size_t{1} << 30);
+        // The SIMD-lane matmul views a whole block as 32-bit texels (buffer::texel_view()).
+        if (ctx.lane_kernels)
+            range = std::min<std::size_t>(range, std::size_t{ctx.properties.limits.maxTexelBufferElements} * 4);
         if (max_slice) range = std::min(range, std::max(max_slice, alignment));
         max_block_ = range / alignment * alignment;
     }

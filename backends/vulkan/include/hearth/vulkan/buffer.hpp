@@ -8,6 +8,7 @@
 #include <hearth/error.hpp>
 #include <hearth/vulkan/check.hpp>
 #include <hearth/vulkan/context.hpp>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,7 +31,9 @@ public:
                                           " MiB): use fewer tokens per batch or a smaller context");
         VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
         bi.size = (bytes + 3) / 4 * 4;  // shaders read whole 32-bit words
-        bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+        // Texel-buffer use: the SIMD-lane matmul reads weights and activations as texels (texel_view()).
+        bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                   VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
         bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
         check(ctx.vk.vkCreateBuffer(ctx.device, &bi, nullptr, &buffer_), "vkCreateBuffer");
         VkMemoryRequirements req;
@@ -77,6 +80,7 @@ public:
     buffer(const buffer&) = delete;
     buffer& operator=(const buffer&) = delete;
     ~buffer() {
+        if (view_) ctx_.vk.vkDestroyBufferView(ctx_.device, view_, nullptr);
         if (mapped_) ctx_.vk.vkUnmapMemory(ctx_.device, memory_);
         ctx_.vk.vkDestroyBuffer(ctx_.device, buffer_, nullptr);
         ctx_.vk.vkFreeMemory(ctx_.device, memory_, nullptr);
@@ -86,6 +90,25 @@ public:
     std::size_t size() const { return size_; }
     // Host pointer when the memory is host-visible and coherent (null otherwise).
     std::byte* mapped() const { return static_cast<std::byte*>(mapped_); }
+
+    // The whole buffer as a uniform texel buffer of 32-bit words (VK_FORMAT_R32_UINT, mandatory
+    // for texel buffers on every Vulkan device), made on first use and kept with the buffer.
+    VkBufferView texel_view() {
+        if (view_) return view_;
+        const std::size_t words = (size_ + 3) / 4;
+        if (words > ctx_.properties.limits.maxTexelBufferElements)
+            throw error(errc::device, "vulkan: a buffer of " + std::to_string(size_ >> 20) + " MiB is read as texels, more than " +
+                                          ctx_.properties.deviceName + " allows (maxTexelBufferElements " +
+                                          std::to_string(ctx_.properties.limits.maxTexelBufferElements) +
+                                          " words): use fewer tokens per batch or a smaller context");
+        VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+        vi.buffer = buffer_;
+        vi.format = VK_FORMAT_R32_UINT;
+        vi.offset = 0;
+        vi.range = std::max<std::size_t>(words, 1) * 4;
+        check(ctx_.vk.vkCreateBufferView(ctx_.device, &vi, nullptr, &view_), "vkCreateBufferView");
+        return view_;
+    }
 
     // Hazard tracking by the recorder: the barrier epoch in which the GPU last wrote / read it.
     std::uint64_t written_in = 0, read_in = 0;
@@ -97,6 +120,7 @@ private:
     VkDeviceMemory memory_ = VK_NULL_HANDLE;
     void* mapped_ = nullptr;
     std::size_t size_ = 0;
+    VkBufferView view_ = VK_NULL_HANDLE;
 };
 
 using buffer_ptr = std::shared_ptr<buffer>;

@@ -69,7 +69,7 @@ public:
         for (const weight_segment& s : w.segments) {
             pc = {u32(s.offset), u32(w.row_bytes), u32(w.cols), u32(s.rows), u32(a.offset), u32(a.stride),
                   u32(y.offset + s.first_row), u32(y.stride), u32(x.n_rows), u32(extended_cols(w.cols, mode))};
-            const std::initializer_list<binding> bind{{s.buf}, {a.buf}, {y.buf, true}};
+            const std::initializer_list<binding> bind{{s.buf}, {a.buf}, {y.buf, true}};  // matvec_rows: W and x as texels
             if (lanes) {  // groups of 4 tokens, then the rest one by one; 2 rows per invocation, 64 per workgroup
                 constexpr std::size_t per = 4;
                 const std::size_t full = x.n_rows / per, rest = x.n_rows % per;
@@ -100,7 +100,7 @@ public:
                                                     std::to_string(w.rows - 1));
         if (ids.empty()) return;
         const upload_slice idx = rec_.upload(ids.data(), ids.size_bytes());
-        const VkPipeline pipe = pipes_.get(shader::get_rows, static_cast<std::uint32_t>(w.type));
+        const pipeline_ref pipe = pipes_.get(shader::get_rows, static_cast<std::uint32_t>(w.type));
         for (const weight_segment& s : w.segments) {
             struct { std::uint32_t w_off, w_stride, k, first, rows, ids_off, y_off, y_stride, n_tok; } pc{
                 u32(s.offset), u32(w.row_bytes), u32(w.cols), u32(s.first_row), u32(s.rows), idx.index(),

@@ -73,9 +73,10 @@ public:
     std::size_t barriers() const { return barriers_; }
 
     // Records one dispatch of `pipeline` over `groups` workgroups with the given buffers bound to
-    // bindings 0.. in order and `push` as push constants.
+    // bindings 0.. in order (as texel buffers where the pipeline's layout says so) and `push` as
+    // push constants.
     template <class Push>
-    void dispatch(VkPipeline pipeline, std::initializer_list<binding> bindings, const Push& push,
+    void dispatch(const pipeline_ref& pipeline, std::initializer_list<binding> bindings, const Push& push,
                   std::uint32_t gx, std::uint32_t gy = 1, std::uint32_t gz = 1) {
         static_assert(sizeof(Push) <= push_constant_bytes && sizeof(Push) % 4 == 0);
         if (gx == 0 || gy == 0 || gz == 0) return;
@@ -87,28 +88,40 @@ public:
                                           std::to_string(lim[2]) + ": use fewer tokens per batch");
         begin();
         order(bindings);
-        VkDescriptorSet set = allocate_set();
+        VkDescriptorSet set = allocate_set(pipeline.kinds);
         std::array<VkDescriptorBufferInfo, max_bindings> infos{};
+        std::array<VkBufferView, max_bindings> views{};
         std::array<VkWriteDescriptorSet, max_bindings> writes{};
+        const std::uint32_t n_texels = pipeline.kinds == binding_kinds::texels01 ? texel_bindings : 0;
         std::uint32_t i = 0;
         for (const binding& b : bindings) {
+            if (i < n_texels) views[i] = b.buf->texel_view();
             infos[i] = {b.buf->handle(), 0, VK_WHOLE_SIZE};
             keep_.push_back(b.buf);
             ++i;
         }
-        for (; i < max_bindings; ++i) infos[i] = {dummy_->handle(), 0, VK_WHOLE_SIZE};
+        for (; i < max_bindings; ++i) {
+            if (i < n_texels) views[i] = dummy_->texel_view();
+            infos[i] = {dummy_->handle(), 0, VK_WHOLE_SIZE};
+        }
         for (i = 0; i < max_bindings; ++i) {
             writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
             writes[i].dstSet = set;
             writes[i].dstBinding = i;
             writes[i].descriptorCount = 1;
-            writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-            writes[i].pBufferInfo = &infos[i];
+            if (i < n_texels) {
+                writes[i].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+                writes[i].pTexelBufferView = &views[i];
+            } else {
+                writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+                writes[i].pBufferInfo = &infos[i];
+            }
         }
         ctx_.vk.vkUpdateDescriptorSets(ctx_.device, max_bindings, writes.data(), 0, nullptr);
-        ctx_.vk.vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
-        ctx_.vk.vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, pipes_.layout(), 0, 1, &set, 0, nullptr);
-        ctx_.vk.vkCmdPushConstants(cmd_, pipes_.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(Push), &push);
+        const VkPipelineLayout layout = pipes_.layout(pipeline.kinds);
+        ctx_.vk.vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.handle);
+        ctx_.vk.vkCmdBindDescriptorSets(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0, nullptr);
+        ctx_.vk.vkCmdPushConstants(cmd_, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(Push), &push);
         ctx_.vk.vkCmdDispatch(cmd_, gx, gy, gz);
         ++dispatches_;
     }
@@ -214,14 +227,16 @@ private:
         }
     }
 
-    VkDescriptorSet allocate_set() {
+    VkDescriptorSet allocate_set(binding_kinds kinds) {
         for (;;) {
             if (pool_index_ >= desc_pools_.size()) {
-                const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets_per_pool * max_bindings};
+                // Room for every set being of either kind.
+                const VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, sets_per_pool * max_bindings},
+                                                       {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, sets_per_pool * texel_bindings}};
                 VkDescriptorPoolCreateInfo ci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
                 ci.maxSets = sets_per_pool;
-                ci.poolSizeCount = 1;
-                ci.pPoolSizes = &size;
+                ci.poolSizeCount = 2;
+                ci.pPoolSizes = sizes;
                 VkDescriptorPool p;
                 check(ctx_.vk.vkCreateDescriptorPool(ctx_.device, &ci, nullptr, &p), "vkCreateDescriptorPool");
                 desc_pools_.push_back(p);
@@ -231,7 +246,7 @@ private:
                 VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
                 ai.descriptorPool = desc_pools_[pool_index_];
                 ai.descriptorSetCount = 1;
-                VkDescriptorSetLayout layout = pipes_.set_layout();
+                VkDescriptorSetLayout layout = pipes_.set_layout(kinds);
                 ai.pSetLayouts = &layout;
                 VkDescriptorSet set;
                 check(ctx_.vk.vkAllocateDescriptorSets(ctx_.device, &ai, &set), "vkAllocateDescriptorSets");
