@@ -43,6 +43,7 @@ run_target() {
   local t=$1 max_len=4096 extra=()
   case $t in
     gguf) max_len=65536; extra=(-dict=fuzz/dict/gguf.dict) ;;
+    model) max_len=65536; extra=(-dict=fuzz/dict/gguf.dict) ;;
     chat) max_len=8192 ;;
     sampler) max_len=16384 ;;
   esac

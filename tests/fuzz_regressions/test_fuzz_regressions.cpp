@@ -2,8 +2,10 @@
 // target runs. An input may be refused with hearth::error; any other exception (the targets'
 // invariant checks throw std::logic_error), a crash or a sanitizer report fails the test.
 #include <catch2/catch.hpp>
+#include <hearth/cpu.hpp>
 #include "targets/chat_target.hpp"
 #include "targets/gguf_target.hpp"
+#include "targets/model_target.hpp"
 #include "targets/sampler_target.hpp"
 #include "targets/tokenizer_target.hpp"
 #include "test_paths.hpp"
@@ -53,6 +55,12 @@ std::size_t replay(const std::string& target, const std::function<void(std::span
 
 TEST_CASE("fuzz regressions: gguf", "[fuzz]") {
     replay("gguf", [](std::span<const std::byte> in) { hearth_fuzz::gguf_one_input(in); });
+}
+
+TEST_CASE("fuzz regressions: model", "[fuzz]") {
+    static hearth::cpu::backend<> backend(hearth::cpu::options{1});
+    const auto n = replay("model", [](std::span<const std::byte> in) { hearth_fuzz::model_one_input(backend, in); });
+    CHECK(n >= 1);
 }
 
 TEST_CASE("fuzz regressions: tokenizer", "[fuzz]") {

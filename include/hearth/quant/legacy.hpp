@@ -37,6 +37,14 @@ inline float signed_absmax(const float* x, std::size_t n) noexcept {
         }
     return max;
 }
+
+// (int)v of the reference quantizers for the levels [0, hi], and defined for every input: a
+// non-finite value (a model whose weights or activations overflowed) would make the plain cast
+// undefined behaviour. NaN gives 0 and out-of-range values the nearest end; the block's scale is
+// then NaN or inf as well, so the level itself carries no information.
+inline int truncate_level(float v, int hi) noexcept {
+    return v >= 0.0f ? (v < static_cast<float>(hi) ? static_cast<int>(v) : hi) : 0;
+}
 inline void min_max(const float* x, std::size_t n, float& min, float& max) noexcept {
     min = std::numeric_limits<float>::max();
     max = -std::numeric_limits<float>::max();
@@ -56,8 +64,8 @@ inline void quantize(const float* x, block_q4_0* y, std::size_t nblocks) noexcep
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[i].d = fp32_to_fp16(d);
         for (std::size_t j = 0; j < qk / 2; ++j) {
-            const int q0 = std::min(15, static_cast<int>(product(x[j], id) + 8.5f));
-            const int q1 = std::min(15, static_cast<int>(product(x[qk / 2 + j], id) + 8.5f));
+            const int q0 = detail::truncate_level(product(x[j], id) + 8.5f, 15);
+            const int q1 = detail::truncate_level(product(x[qk / 2 + j], id) + 8.5f, 15);
             y[i].qs[j] = static_cast<std::uint8_t>(q0 | q1 << 4);
         }
     }
@@ -84,8 +92,8 @@ inline void quantize(const float* x, block_q4_1* y, std::size_t nblocks) noexcep
         y[i].d = fp32_to_fp16(d);
         y[i].m = fp32_to_fp16(min);
         for (std::size_t j = 0; j < qk / 2; ++j) {
-            const int q0 = std::min(15, static_cast<int>(product(x[j] - min, id) + 0.5f));
-            const int q1 = std::min(15, static_cast<int>(product(x[qk / 2 + j] - min, id) + 0.5f));
+            const int q0 = detail::truncate_level(product(x[j] - min, id) + 0.5f, 15);
+            const int q1 = detail::truncate_level(product(x[qk / 2 + j] - min, id) + 0.5f, 15);
             y[i].qs[j] = static_cast<std::uint8_t>(q0 | q1 << 4);
         }
     }
@@ -110,8 +118,8 @@ inline void quantize(const float* x, block_q5_0* y, std::size_t nblocks) noexcep
         y[i].d = fp32_to_fp16(d);
         std::uint32_t qh = 0;
         for (std::size_t j = 0; j < qk / 2; ++j) {
-            const int q0 = std::min(31, static_cast<int>(product(x[j], id) + 16.5f));
-            const int q1 = std::min(31, static_cast<int>(product(x[qk / 2 + j], id) + 16.5f));
+            const int q0 = detail::truncate_level(product(x[j], id) + 16.5f, 31);
+            const int q1 = detail::truncate_level(product(x[qk / 2 + j], id) + 16.5f, 31);
             y[i].qs[j] = static_cast<std::uint8_t>((q0 & 0x0F) | (q1 & 0x0F) << 4);
             qh |= static_cast<std::uint32_t>((q0 & 0x10) >> 4) << j;
             qh |= static_cast<std::uint32_t>((q1 & 0x10) >> 4) << (j + qk / 2);
@@ -176,8 +184,10 @@ inline float absmax(const float* x, std::size_t n) noexcept {
     for (std::size_t j = 0; j < n; ++j) amax = std::max(amax, std::fabs(x[j]));
     return amax;
 }
-// roundf: halves away from zero. |v| <= 127 by construction of the scale.
+// roundf: halves away from zero. |v| <= 127 by construction of the scale for finite inputs; NaN
+// gives 0 and infinities the ends (see truncate_level: the cast alone would be undefined).
 inline std::int8_t round_to_i8(float v) noexcept {
+    if (!(std::fabs(v) <= 127.0f)) return static_cast<std::int8_t>(v > 0.0f ? 127 : v < 0.0f ? -127 : 0);
     return static_cast<std::int8_t>(std::round(v));
 }
 }  // namespace detail
