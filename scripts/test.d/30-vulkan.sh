@@ -2,8 +2,8 @@
 # Vulkan stage: builds the Vulkan backend (-DHEARTH_VULKAN=ON: shaders compiled with glslc into a
 # generated header) and its tests, then runs them on whatever Vulkan device the machine has; on CI
 # that is lavapipe, Mesa's Vulkan driver that runs on the CPU (mesa-vulkan-drivers). The tests
-# compare every op and weight type with the CPU backend, decode greedily with the tiny llama and
-# SmolLM2 on both backends, and run `hearth run --backend vulkan` against
+# compare every op and weight type with the CPU backend, decode 32 tokens greedily with the tiny
+# llama, SmolLM2 and Gemma 3 on both backends, and run `hearth run --backend vulkan` against
 # `--backend cpu`; they enable the Khronos validation layer when it is installed
 # (vulkan-validationlayers) and fail on any validation error. Without a Vulkan device the test
 # programs exit 77 and ctest reports them skipped.
