@@ -48,13 +48,19 @@ inline std::string describe(const hearth::vulkan::backend& b) { return b.name();
 inline unsigned host_threads(const hearth::vulkan::backend&) { return 1; }
 inline std::string gpu_name(const hearth::vulkan::backend& b) { return b.device().properties.deviceName; }
 
-// Lives as long as the process, like the CPU backend: models keep a reference to it.
+// Lives as long as the process, like the CPU backend: models keep a reference to it. Without a
+// usable device the library's error (what is missing, what to install) gains the CLI's way out.
 inline hearth::vulkan::backend& vulkan_backend_for(int device) {
     static std::unique_ptr<hearth::vulkan::backend> b;
     if (!b) {
         hearth::vulkan::backend_options o;
         o.device = device;
-        b = std::make_unique<hearth::vulkan::backend>(o);
+        try {
+            b = std::make_unique<hearth::vulkan::backend>(o);
+        } catch (const hearth::error& e) {
+            if (e.kind() != hearth::errc::device) throw;
+            throw hearth::error(e.kind(), std::string(e.what()) + " (--backend cpu runs the model on the CPU)");
+        }
     }
     return *b;
 }

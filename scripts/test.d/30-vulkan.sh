@@ -31,6 +31,6 @@ cmake -S . -B "$build" "${gen[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=Release -
   -DHEARTH_BUILD_EXAMPLES=ON -DHEARTH_BUILD_BENCH=OFF -DHEARTH_INSTALL=OFF \
   -DHEARTH_MODEL_CACHE="$root/build/models" >/dev/null
 # hearth_cli: the CLI with --backend vulkan, for the hearth_cli_vulkan test (cli_backend.cmake).
-cmake --build "$build" -j "$(nproc)" --target test_vulkan_ops test_vulkan_model hearth_cli
+cmake --build "$build" -j "$(nproc)" --target test_vulkan_ops test_vulkan_model test_vulkan_no_device hearth_cli
 # One program at a time: lavapipe spreads each dispatch over every core already.
 ctest --test-dir "$build" --output-on-failure -L vulkan

@@ -3,6 +3,8 @@
 #   cmake -DHEARTH=<hearth program> -DMODEL=<gguf> -P cli_backend.cmake
 # with HEARTH_VULKAN_VALIDATION=1 in the environment: any validation error fails the test. Without
 # a Vulkan device the program says so and this script prints "SKIP: no Vulkan device" (ctest: skipped).
+# Then, with the loader shown no driver, `--backend vulkan` must fail saying what to install and
+# that --backend cpu is the way out.
 set(prompt "The capital of France is")
 set(args run -m ${MODEL} -p ${prompt} -n 8 --temp 0 -c 64 --cache-type-k f16 --cache-type-v f16)
 
@@ -14,7 +16,8 @@ endif()
 execute_process(COMMAND ${HEARTH} ${args} --backend vulkan
                 OUTPUT_VARIABLE vk_out ERROR_VARIABLE vk_err RESULT_VARIABLE vk_rc)
 if(NOT vk_rc EQUAL 0)
-  if(vk_err MATCHES "no Vulkan 1.1 device|Vulkan loader")
+  # The library's errors for no device, no driver and no loader.
+  if(vk_err MATCHES "no Vulkan 1.1 device|no usable Vulkan driver|Vulkan loader")
     message("SKIP: no Vulkan device: ${vk_err}")
     return()
   endif()
@@ -42,3 +45,11 @@ if(vk_err MATCHES "validation error")
 endif()
 string(REGEX MATCH "[^\n]*\\| vulkan \\([^\n]*" stats "${vk_err}")
 message("${stats}")
+
+execute_process(COMMAND ${CMAKE_COMMAND} -E env VK_DRIVER_FILES=/nonexistent/hearth.json VK_ICD_FILENAMES=/nonexistent/hearth.json
+                        ${HEARTH} ${args} --backend vulkan
+                OUTPUT_VARIABLE none_out ERROR_VARIABLE none_err RESULT_VARIABLE none_rc)
+message("without a driver: ${none_err}")
+if(none_rc EQUAL 0 OR NOT none_err MATCHES "^hearth: vulkan: .*install.*--backend cpu runs the model on the CPU")
+  message(FATAL_ERROR "--backend vulkan without a driver: expected an error naming the fix, got (${none_rc}):\n${none_err}")
+endif()
