@@ -143,7 +143,7 @@ TEST_CASE("attention: against a double-precision reference over the cache conten
         check_attention({kt, vt, 4, 1, 64, past, 1, false, 0, 0.0f, 3});
         check_attention({kt, vt, 4, 4, 32, past, 1});
         // Prefill after a past: causal mask inside the batch.
-        check_attention({kt, vt, 8, 2, 64, past, small ? 5 : 17});
+        check_attention({kt, vt, 8, 2, 64, past, small ? 5u : 17u});
         // Another sequence's cells interleaved, a sliding window, soft-capping.
         check_attention({kt, vt, 8, 2, 64, past, 3, true});
         check_attention({kt, vt, 4, 2, 64, past, 4, false, 40});
