@@ -101,9 +101,11 @@ vec4 w_quad(uint row, uint k0, uint k) {
 // that unroll a block's quads call it with one `blk` and constant `e`, so the compiler loads each
 // scale once per block.
 vec4 w_quad_in(uint blk, uint e) {
+    // q4_0, iq4_nl, q5_0 and q8_0 read through the offset readers (raw_buffer.glsl): their blocks
+    // straddle 32-bit words. q4_1 and q5_1 blocks stay word-aligned, and K-quants are read sparsely.
     if (W_TYPE == T_Q4_0 || W_TYPE == T_IQ4_NL) {
-        float d = f16_to_f32(W_u16(blk));
-        vec4 q = nibbles(W_u32(blk + 2u + (e & 15u)), e >= 16u ? 4u : 0u);
+        float d = f16_to_f32(W_u16c(blk, 0u));
+        vec4 q = nibbles(W_u32c(blk, 2u + (e & 15u)), e >= 16u ? 4u : 0u);
         if (W_TYPE == T_IQ4_NL)
             return d * vec4(kvalues_iq4nl[uint(q.x)], kvalues_iq4nl[uint(q.y)], kvalues_iq4nl[uint(q.z)],
                             kvalues_iq4nl[uint(q.w)]);
@@ -118,17 +120,17 @@ vec4 w_quad_in(uint blk, uint e) {
     }
     if (W_TYPE == T_Q5_0 || W_TYPE == T_Q5_1) {
         const uint qh_at = W_TYPE == T_Q5_0 ? 2u : 4u;
-        float d = f16_to_f32(W_u16(blk));
-        uint qh = W_u32(blk + qh_at);
-        vec4 q = nibbles(W_u32(blk + qh_at + 4u + (e & 15u)), e >= 16u ? 4u : 0u) + 16.0 * bits4(qh, e);
+        float d = f16_to_f32(W_u16c(blk, 0u));
+        uint qh = W_u32c(blk, qh_at);
+        vec4 q = nibbles(W_u32c(blk, qh_at + 4u + (e & 15u)), e >= 16u ? 4u : 0u) + 16.0 * bits4(qh, e);
         if (W_TYPE == T_Q5_0) return (q - 16.0) * d;
-        float m = f16_to_f32(W_u16(blk + 2u));
+        float m = f16_to_f32(W_u16c(blk, 2u));
         precise vec4 p = q * d;
         if (w_has_min()) return p;
         precise vec4 r = p + m;
         return r;
     }
-    if (W_TYPE == T_Q8_0) return int8s(W_u32(blk + 2u + e)) * f16_to_f32(W_u16(blk));
+    if (W_TYPE == T_Q8_0) return int8s(W_u32c(blk, 2u + e)) * f16_to_f32(W_u16c(blk, 0u));
     if (W_TYPE == T_Q2_K) {
         uint sc = W_u8(blk + e / 16u);
         precise float dl = f16_to_f32(W_u16(blk + 80u)) * float(sc & 15u);
