@@ -37,7 +37,7 @@ template <> struct format<avx2, dtype::q4_0> {
     using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_0_kernel<>, 4, 4, 4>;
 };
 template <> struct format<avx2, dtype::q4_1> {
-    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_1_kernel<>, 4, 4, 4>;
+    using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_1_kernel<>, 4, 4, 3, false>;
 };
 template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel<>, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel<>, 4, 4, 3>; };

@@ -39,7 +39,7 @@ template <> struct format<avx512, dtype::q4_0> {
     using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4>;
 };
 template <> struct format<avx512, dtype::q4_1> {
-    using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_1_kernel>, 4, 4, 4>;
+    using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_1_kernel>, 4, 4, 4, false>;
 };
 template <> struct format<avx512, dtype::q5_0> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_0_kernel>, 4, 4, 4>;
