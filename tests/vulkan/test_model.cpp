@@ -30,9 +30,14 @@
 // ones). With 4-bit keys Gemma 3 is nearly chaotic for both: one
 // vocabulary entry moves by up to 10 logits between the two CPU builds. The bounds sit a fifth or
 // more above the worst seen (the prompts here move within that range as the CPU kernels change):
-//   SmolLM2 f16/f16 near_tie 0.5, logits 0.1, 3 flips    q4_0/q8_0 1.5, 0.5, 8 flips
+//   SmolLM2 f16/f16 near_tie 0.5, logits 0.1, 3 flips    q4_0/q8_0 3.0, 0.5, 8 flips (*)
 //   Gemma 3 f16/f16 near_tie 1.0, logits 0.15, 3 flips   q4_0/q8_0 4.0, 0.6, 10 flips
 // and the tiny llama (f16/f32 weights, exact to 1e-7): 0.05, 1e-4, no flip.
+// (*) The table was measured while the CPU's q4_1 GEMM used a row-pair tile. With the generic
+// tile back (commit 5cdfa2f; SmolLM2's weights are q4_1), "def fibonacci(n):" flipped at step 26
+// at a CPU margin of 2.54, after an earlier flip at 1.23. Until the table is re-measured with
+// vulkan_spread, the near-tie margin for q4_0 keys is that of tests/model/test_parity.cpp
+// against llama.cpp (3.0 logits: the noise 4-bit keys put between any two summation orders).
 //
 // Gemma 3 costs about 0.5 s a token on lavapipe (most of it the 262144-row output matmul), so it
 // runs one prompt per cache pair, a different one each, to keep the CI stage short.
@@ -158,7 +163,7 @@ TEST_CASE("vulkan: SmolLM2-135M Q4_1 greedy tokens equal the CPU backend's, f16/
 
 TEST_CASE("vulkan: SmolLM2-135M Q4_1 greedy tokens equal the CPU backend's, q4_0/q8_0 cache", "[vulkan][model]") {
     compare_model("SmolLM2-135M-Instruct.Q4_1.gguf", q4_q8_cache, {"The capital of France is", "def fibonacci(n):"},
-                  {1.5f, 0.5, 8});
+                  {3.0f, 0.5, 8});
 }
 
 // Gemma 3: Q5_0/Q8_0/Q4_K/Q6_K weights (q8_0 and q8_K activations), a Q8_0 output tied to the
