@@ -90,6 +90,31 @@ inline void make_act_side(const ABlock* act, std::size_t nb, nibble_act_side* si
     }
 }
 
+// Outputs of RM row pairs from their accumulators (lanes 0..3 row 2p, 4..7 row 2p+1) plus the
+// min terms (lane r of `mins`): y[2p], y[2p + 1].
+template <int RM>
+inline void store_pair_sums(const __m256* acc, __m128 acc_min, float* y) noexcept {
+    alignas(16) float mins[4];
+    _mm_store_ps(mins, acc_min);
+    for (int p = 0; p < RM / 2; ++p) {
+        const __m128 lo = _mm256_castps256_ps128(acc[p]), hi = _mm256_extractf128_ps(acc[p], 1);
+        __m128 s = _mm_hadd_ps(lo, hi);  // [a01 a23 b01 b23]
+        s = _mm_hadd_ps(s, s);           // [a b a b]
+        y[2 * p] = _mm_cvtss_f32(s) + mins[2 * p];
+        y[2 * p + 1] = _mm_cvtss_f32(_mm_shuffle_ps(s, s, 1)) + mins[2 * p + 1];
+    }
+}
+
+// The activation side data of one activation row, in a per-thread buffer grown to the longest
+// row seen and never shrunk (no allocation per token).
+template <class I, int Offset, class ABlock>
+inline const nibble_act_side* act_side_of(const std::byte* a, std::size_t nb) {
+    thread_local std::vector<nibble_act_side> side;
+    if (side.size() < nb) side.resize(nb);
+    make_act_side<I, Offset>(reinterpret_cast<const ABlock*>(a), nb, side.data());
+    return side.data();
+}
+
 // y[r] for RM (even, <= 4) rows of one token: the GEMV tile of q4_0 (x q8_0) and q4_1 (x q8_1)
 // weights.
 template <class I, class Block, int RM>
@@ -125,15 +150,7 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
             acc[p] = _mm256_fmadd_ps(spread_pair(scales, 2 * p), _mm256_cvtepi32_ps(sum), acc[p]);
         }
     }
-    alignas(16) float mins[4];
-    _mm_store_ps(mins, acc_min);
-    for (int p = 0; p < pairs; ++p) {
-        const __m128 lo = _mm256_castps256_ps128(acc[p]), hi = _mm256_extractf128_ps(acc[p], 1);
-        __m128 s = _mm_hadd_ps(lo, hi);  // [a01 a23 b01 b23]
-        s = _mm_hadd_ps(s, s);           // [a b a b]
-        y[2 * p] = _mm_cvtss_f32(s) + mins[2 * p];
-        y[2 * p + 1] = _mm_cvtss_f32(_mm_shuffle_ps(s, s, 1)) + mins[2 * p + 1];
-    }
+    store_pair_sums<RM>(acc, acc_min, y);
 }
 
 // y[t][r] for RM (even, <= 4) rows x RN tokens: the GEMM tile of q4_0 and q4_1 with the same
@@ -182,15 +199,9 @@ inline void nibble_gemm_tile(const std::byte* w, std::size_t w_stride, const std
         }
     }
     for (int t = 0; t < RN; ++t) {
-        alignas(16) float mins[4];
-        _mm_store_ps(mins, acc_min[t]);
-        for (int p = 0; p < pairs; ++p) {
-            const __m128 lo = _mm256_castps256_ps128(acc[p][t]), hi = _mm256_extractf128_ps(acc[p][t], 1);
-            __m128 s = _mm_hadd_ps(lo, hi);
-            s = _mm_hadd_ps(s, s);
-            y[t * y_stride + 2 * p] = _mm_cvtss_f32(s) + mins[2 * p];
-            y[t * y_stride + 2 * p + 1] = _mm_cvtss_f32(_mm_shuffle_ps(s, s, 1)) + mins[2 * p + 1];
-        }
+        __m256 col[pairs];
+        for (int p = 0; p < pairs; ++p) col[p] = acc[p][t];
+        store_pair_sums<RM>(col, acc_min[t], y + t * y_stride);
     }
 }
 
@@ -216,10 +227,7 @@ struct nibble_policy {
             nibble_gemm_tile<I, wblock, RM, RN>(w, ws, a, as, nb, y, ys);
         } else if constexpr (!PairGemm && RM % 2 == 0 && RN == 1) {
             // A one-token column of a GEMM: the pair GEMV tile, as before the pair GEMM existed.
-            thread_local std::vector<nibble_act_side> side;
-            if (side.size() < nb) side.resize(nb);
-            make_act_side<I, nibble_traits<wblock>::offset>(reinterpret_cast<const ablock*>(a), nb, side.data());
-            nibble_gemv_tile<I, wblock, RM>(w, ws, a, side.data(), nb, y);
+            nibble_gemv_tile<I, wblock, RM>(w, ws, a, act_side_of<I, nibble_traits<wblock>::offset, ablock>(a, nb), nb, y);
         } else {
             detail::block_tile<Kernel, RM, RN>(w, ws, a, as, nb, y, ys);
         }
@@ -230,13 +238,10 @@ struct nibble_policy {
             for (std::size_t r = r0; r < r1; ++r) detail::block_tile<Kernel, 1, 1>(w + r * ws, ws, a, 0, nb, y + r, 1);
             return;
         }
-        // Per thread, grown to the longest row seen, never shrunk: no allocation per token.
-        thread_local std::vector<nibble_act_side> side;
-        if (side.size() < nb) side.resize(nb);
-        make_act_side<I, nibble_traits<wblock>::offset>(reinterpret_cast<const ablock*>(a), nb, side.data());
+        const nibble_act_side* side = act_side_of<I, nibble_traits<wblock>::offset, ablock>(a, nb);
         std::size_t r = r0;
-        for (; r + GemvRM <= r1; r += GemvRM) nibble_gemv_tile<I, wblock, GemvRM>(w + r * ws, ws, a, side.data(), nb, y + r);
-        if (r + 2 <= r1) nibble_gemv_tile<I, wblock, 2>(w + r * ws, ws, a, side.data(), nb, y + r), r += 2;
+        for (; r + GemvRM <= r1; r += GemvRM) nibble_gemv_tile<I, wblock, GemvRM>(w + r * ws, ws, a, side, nb, y + r);
+        if (r + 2 <= r1) nibble_gemv_tile<I, wblock, 2>(w + r * ws, ws, a, side, nb, y + r), r += 2;
         if (r < r1) detail::block_tile<Kernel, 1, 1>(w + r * ws, ws, a, 0, nb, y + r, 1);
     }
 };
