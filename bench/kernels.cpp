@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <random>
 #include <string>
 #include <vector>
@@ -60,41 +61,83 @@ template <class F> timing best_of(int reps, unsigned threads, F&& f) {
     return t;
 }
 
-// Best-of-reps read bandwidth over `bytes` with `threads` threads: each sums its own contiguous
-// slice with wide integer adds (the compiler vectorises the loop), like a GEMV streams its rows.
-timing read_bandwidth(hc::thread_pool& pool, const std::vector<std::uint64_t>& buf, int reps) {
+// One pass of the read-bandwidth kernel over `buf` with every thread of the pool: each sums its
+// own contiguous slice with wide integer adds (the compiler vectorises the loop), like a GEMV
+// streams its rows. Returns the wall seconds.
+double read_pass(hc::thread_pool& pool, const std::vector<std::uint64_t>& buf) {
     std::vector<std::uint64_t> sinks(pool.size(), 0);
-    const timing t = best_of(reps, pool.size(), [&] {
-        pool.parallel_for(buf.size(), [&](unsigned ti, std::size_t b, std::size_t e) {
-            std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            std::size_t i = b;
-            for (; i + 4 <= e; i += 4) {
-                s0 += buf[i];
-                s1 += buf[i + 1];
-                s2 += buf[i + 2];
-                s3 += buf[i + 3];
-            }
-            for (; i < e; ++i) s0 += buf[i];
-            sinks[ti] += s0 + s1 + s2 + s3;
-        }, 4096);
-    });
+    const auto t0 = clock_type::now();
+    pool.parallel_for(buf.size(), [&](unsigned ti, std::size_t b, std::size_t e) {
+        std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        std::size_t i = b;
+        for (; i + 4 <= e; i += 4) {
+            s0 += buf[i];
+            s1 += buf[i + 1];
+            s2 += buf[i + 2];
+            s3 += buf[i + 3];
+        }
+        for (; i < e; ++i) s0 += buf[i];
+        sinks[ti] += s0 + s1 + s2 + s3;
+    }, 4096);
+    const double s = seconds_since(t0);
     volatile std::uint64_t keep = 0;
     for (auto v : sinks) keep = keep + v;
-    const double gb = double(buf.size() * sizeof(std::uint64_t)) / 1e9;
-    return {gb / t.wall, gb / t.cpu};  // GB/s, wall and CPU-normalized
+    return s;
 }
 
-// GB/s of weights (wall, CPU-normalized).
-timing bench_gemv(hc::thread_pool& pool, const hc::matrix_view& W, int reps) {
-    hc::matmul_context ctx(pool);
+// Best-of-reps read bandwidth (wall and CPU-normalized GB/s).
+timing read_bandwidth(hc::thread_pool& pool, const std::vector<std::uint64_t>& buf, int reps) {
+    const timing t = best_of(reps, pool.size(), [&] { read_pass(pool, buf); });
+    const double gb = double(buf.size() * sizeof(std::uint64_t)) / 1e9;
+    return {gb / t.wall, gb / t.cpu};
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// GEMV measured in pairs with the bandwidth it is compared to. This machine's bandwidth is not
+// a constant (a virtual machine shares its memory controller with its neighbours: 26-31 GB/s
+// from one run to the next, minutes apart), so a bandwidth taken once at the start and a GEMV
+// timed later compare two different machines. Here every repetition times, back to back, a
+// read pass and a GEMV for each thread count; the fraction of bandwidth is taken within each
+// repetition, and the 2-vs-1 speedup from GEMVs of the same repetition. Medians over the
+// repetitions, with their range.
+struct gemv_pairs {
+    std::vector<std::vector<double>> gbs, fraction;  // [thread count][rep]
+    std::vector<double> speedup;                      // last thread count over the first, per rep
+};
+
+gemv_pairs bench_gemv_paired(std::deque<hc::thread_pool>& pools, const std::vector<std::uint64_t>& buf,
+                             const hc::matrix_view& W, int reps) {
     std::vector<float> x(W.cols), y(W.rows);
     std::mt19937 rng(3);
     std::uniform_real_distribution<float> dist(-1, 1);
     for (auto& v : x) v = dist(rng);
-    hc::matmul<arch>(ctx, W, x.data(), W.cols, 1, y.data(), W.rows);  // warm-up (page faults, scratch)
-    const timing t = best_of(reps, pool.size(), [&] { hc::matmul<arch>(ctx, W, x.data(), W.cols, 1, y.data(), W.rows); });
-    const double gb = double(W.rows * W.row_stride_bytes) / 1e9;
-    return {gb / t.wall, gb / t.cpu};
+    std::deque<hc::matmul_context> ctx;
+    for (auto& p : pools) {
+        ctx.emplace_back(p);
+        hc::matmul<arch>(ctx.back(), W, x.data(), W.cols, 1, y.data(), W.rows);  // warm-up (page faults, scratch)
+    }
+    const double weight_gb = double(W.rows * W.row_stride_bytes) / 1e9;
+    const double buf_gb = double(buf.size() * sizeof(std::uint64_t)) / 1e9;
+    gemv_pairs r;
+    r.gbs.resize(pools.size());
+    r.fraction.resize(pools.size());
+    for (int rep = 0; rep < reps; ++rep) {
+        for (std::size_t i = 0; i < pools.size(); ++i) {
+            const double bw = buf_gb / read_pass(pools[i], buf);
+            const auto t0 = clock_type::now();
+            hc::matmul<arch>(ctx[i], W, x.data(), W.cols, 1, y.data(), W.rows);
+            const double gbs = weight_gb / seconds_since(t0);
+            r.gbs[i].push_back(gbs);
+            r.fraction[i].push_back(gbs / bw);
+        }
+        r.speedup.push_back(r.gbs.back().back() / r.gbs.front().back());
+    }
+    return r;
 }
 
 // GFLOP/s (wall, CPU-normalized).
@@ -151,26 +194,31 @@ int main(int argc, char** argv) {
 
     const std::size_t cols = 4096;
     if (o.only.empty() || o.only == "gemv") {
-    std::printf("\nGEMV (1 token), %zu columns, rows sized to %zu MB of weights\n", cols, o.mb);
-    std::printf("%-7s %8s", "dtype", "rows");
-    for (unsigned t : thread_counts) std::printf("  %uT GB/s  %%bw (CPU-norm  %%bw)", t);
-    std::printf("  speedup (CPU-norm)\n");
-    for (dtype t : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q4_k, dtype::q5_k, dtype::q6_k, dtype::q8_0}) {
-        const std::size_t rb = hearth::row_bytes(t, cols);
-        const std::size_t rows = o.mb * 1024 * 1024 / rb / 16 * 16;
-        const auto m = bench::random_matrix(t, rows, cols, 7);
-        const hc::matrix_view W{t, rows, cols, m.data(), rb};
-        std::printf("%-7s %8zu", std::string(hearth::name(t)).c_str(), rows);
-        std::vector<timing> r;
-        for (std::size_t i = 0; i < thread_counts.size(); ++i) {
-            hc::thread_pool pool(thread_counts[i]);
-            r.push_back(bench_gemv(pool, W, o.reps));
-            std::printf("  %7.2f %4.0f%% (%7.2f %4.0f%%)", r.back().wall, 100.0 * r.back().wall / bandwidth[i].wall,
-                        r.back().cpu, 100.0 * r.back().cpu / bandwidth[i].cpu);
+        std::printf("\nGEMV (1 token), %zu columns, rows sized to %zu MB of weights. %d repetitions, each times a read\n"
+                    "pass and a GEMV back to back per thread count: GB/s best; %%bw and speedup median (min-max)\n",
+                    cols, o.mb, o.reps);
+        std::printf("%-7s %8s", "dtype", "rows");
+        for (unsigned t : thread_counts) std::printf("  %uT GB/s  %%bw (range)   ", t);
+        std::printf("  %uT/%uT (range)\n", thread_counts.back(), thread_counts.front());
+        std::vector<std::uint64_t> buf(o.mb * 1024 * 1024 / 8, 1);
+        std::deque<hc::thread_pool> pools;
+        for (unsigned t : thread_counts) pools.emplace_back(t);
+        for (dtype t : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q4_k, dtype::q5_k, dtype::q6_k, dtype::q8_0}) {
+            const std::size_t rb = hearth::row_bytes(t, cols);
+            const std::size_t rows = o.mb * 1024 * 1024 / rb / 16 * 16;
+            const auto m = bench::random_matrix(t, rows, cols, 7);
+            const hc::matrix_view W{t, rows, cols, m.data(), rb};
+            const gemv_pairs r = bench_gemv_paired(pools, buf, W, o.reps);
+            std::printf("%-7s %8zu", std::string(hearth::name(t)).c_str(), rows);
+            for (std::size_t i = 0; i < pools.size(); ++i) {
+                const auto [lo, hi] = std::minmax_element(r.fraction[i].begin(), r.fraction[i].end());
+                std::printf("  %7.2f  %3.0f%% (%3.0f-%3.0f%%)", *std::max_element(r.gbs[i].begin(), r.gbs[i].end()),
+                            100.0 * median(r.fraction[i]), 100.0 * *lo, 100.0 * *hi);
+            }
+            const auto [lo, hi] = std::minmax_element(r.speedup.begin(), r.speedup.end());
+            std::printf("  %5.2fx (%4.2f-%4.2fx)\n", median(r.speedup), *lo, *hi);
+            std::fflush(stdout);
         }
-        std::printf("  %5.2fx (%5.2fx)\n", r.back().wall / r.front().wall, r.back().cpu / r.front().cpu);
-        std::fflush(stdout);
-    }
     }
 
     if (!o.only.empty() && o.only != "gemm") return 0;
