@@ -150,3 +150,73 @@ TEST_CASE("attention: against a double-precision reference over the cache conten
         check_attention({kt, vt, 4, 2, 64, past, 2, false, 0, 30.0f, 1});
     }
 }
+
+namespace {
+
+// Outputs of the op for a prompt of n_tokens after 70 past cells (two sequences interleaved when
+// two_seqs), run as one batch or one token per call, with `threads` threads.
+std::vector<float> attention_outputs(dtype kt, dtype vt, std::uint32_t n_tokens, bool two_seqs, bool per_token,
+                                     unsigned threads) {
+    const std::uint32_t n_head = 8, n_head_kv = 2, hd = 64, kvw = n_head_kv * hd, n_past = 70;
+    const std::uint32_t n_cells = n_past + n_tokens;
+    hc::kv_storage kv(kt, vt, n_cells, n_head_kv, hd, hd);
+    std::vector<std::int32_t> cell_pos(n_cells, -1), cell_seq(n_cells, -1);
+    const auto past_k = cpu_test::random_floats(std::size_t{n_past} * kvw, 31, -1.5f, 1.5f);
+    const auto past_v = cpu_test::random_floats(std::size_t{n_past} * kvw, 32, -1.5f, 1.5f);
+    std::int32_t next_pos[2] = {0, 0};
+    for (std::uint32_t c = 0; c < n_past; ++c) {
+        const int s = two_seqs ? static_cast<int>(c % 2) : 0;
+        cell_seq[c] = s, cell_pos[c] = next_pos[s]++;
+        hearth::quant::quantize_row(kt, past_k.data() + c * kvw, kv.k.data() + c * kv.k_row_bytes, kvw);
+        hearth::quant::quantize_row(vt, past_v.data() + c * kvw, kv.v.data() + c * kv.v_row_bytes, kvw);
+    }
+    // Prompt tokens alternate between the sequences when there are two.
+    std::vector<std::int32_t> positions(n_tokens), seq_ids(n_tokens);
+    std::vector<std::uint32_t> slots(n_tokens);
+    for (std::uint32_t i = 0; i < n_tokens; ++i) {
+        seq_ids[i] = two_seqs ? static_cast<std::int32_t>(i % 2) : 0;
+        slots[i] = n_past + i, positions[i] = next_pos[seq_ids[i]]++;
+        cell_pos[slots[i]] = positions[i], cell_seq[slots[i]] = seq_ids[i];
+    }
+    const auto q = make_tensor(n_tokens, std::size_t{n_head} * hd, 41);
+    const auto k = make_tensor(n_tokens, kvw, 42);
+    const auto v = make_tensor(n_tokens, kvw, 43);
+    auto out = make_tensor(n_tokens, std::size_t{n_head} * hd, 44);
+    hearth::attention_params ap;
+    ap.kq_scale = 0.125f;
+    ap.n_head = n_head, ap.n_head_kv = n_head_kv, ap.head_dim_k = hd, ap.head_dim_v = hd;
+    hc::thread_pool pool(threads);
+    std::vector<hc::attention_scratch> scratch;
+    const std::size_t step = per_token ? 1 : n_tokens;
+    for (std::size_t i0 = 0; i0 < n_tokens; i0 += step) {
+        auto rows = [&](const hc::host_tensor& t) {
+            hc::host_tensor r = t;
+            r.data = t.data + i0 * t.stride, r.n_rows = step;
+            return r;
+        };
+        const auto qs = rows(q), ks = rows(k), vs = rows(v);
+        auto os = rows(out);
+        const hearth::attention_batch batch{std::span(positions).subspan(i0, step), std::span(seq_ids).subspan(i0, step),
+                                            std::span(slots).subspan(i0, step), cell_pos, cell_seq, n_cells};
+        hc::attention<cpu_test::arch>(pool, scratch, kv, qs, ks, vs, batch, ap, os);
+    }
+    return {out.data, out.data + std::size_t{n_tokens} * n_head * hd};
+}
+
+}  // namespace
+
+// The op serves several tokens and query heads per pass over the cells; each query must still
+// see the exact operations of a pass of its own, so a prompt gives the same bits whether it
+// comes in one batch or token by token, and with any thread count (which changes the blocking).
+TEST_CASE("attention: a token's output does not depend on its batch or the thread count", "[cpu][attention]") {
+    for (auto [kt, vt] : {std::pair{dtype::f16, dtype::f16}, std::pair{dtype::q4_0, dtype::q8_0},
+                          std::pair{dtype::q8_0, dtype::q8_0}, std::pair{dtype::f32, dtype::f32}}) {
+        for (bool two_seqs : {false, true}) {
+            INFO("k " << hearth::name(kt) << " v " << hearth::name(vt) << " two sequences " << two_seqs);
+            const auto batched = attention_outputs(kt, vt, 13, two_seqs, false, 2);
+            CHECK(attention_outputs(kt, vt, 13, two_seqs, true, 2) == batched);
+            CHECK(attention_outputs(kt, vt, 13, two_seqs, false, 1) == batched);
+            CHECK(attention_outputs(kt, vt, 13, two_seqs, false, 3) == batched);
+        }
+    }
+}
