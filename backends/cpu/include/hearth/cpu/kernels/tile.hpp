@@ -131,6 +131,12 @@ inline void tiled_rows(const std::byte* w, std::size_t w_stride, std::size_t r0,
     std::size_t chunk = std::max<std::size_t>(rn, chunk_bytes / std::max<std::size_t>(a_stride, 1) / rn * rn);
     for (std::size_t t0 = 0; t0 < n_tokens; t0 += chunk) {
         const std::size_t t1 = std::min(n_tokens, t0 + chunk);
+        // A policy with per-token side data makes it once per chunk and walks the chunk itself.
+        if constexpr (requires { P::gemm_chunk(w, w_stride, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride); }) {
+            P::gemm_chunk(w, w_stride, r0, r1, a + t0 * a_stride, a_stride, t1 - t0, k_units, y + t0 * y_stride,
+                          y_stride);
+            continue;
+        }
         for (std::size_t r = r0; r < r1; r += rm) {
             const std::size_t m = std::min<std::size_t>(rm, r1 - r);
             for (std::size_t t = t0; t < t1; t += rn) {
