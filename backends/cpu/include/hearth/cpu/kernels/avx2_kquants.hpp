@@ -114,6 +114,62 @@ struct k4_kernel : vec_acc {
 template <class I = avx2_ops> using q4_k_kernel = k4_kernel<I, false>;
 template <class I = avx2_ops> using q5_k_kernel = k4_kernel<I, true>;
 
+// The same dot for GEMM tiles, with the weight block unpacked once in prepare(): the nibbles
+// (and fifth bits) spread to bytes and the scales shuffled into their int16 lanes, kept in the
+// prepared block (L1) for the tile's tokens. k4_kernel redoes that unpacking for every token:
+// 20 of its ~45 instructions per row x token x super-block. Same integer sums and the same
+// float operations in the same order as k4_kernel, so the same results; the GEMV keeps
+// k4_kernel (one token: nothing to share, and the stores would only cost).
+template <class I, bool five>
+struct k4_gemm_kernel : vec_acc {
+    using base = k4_kernel<I, five>;
+    using wblock = typename base::wblock;
+    using ablock = typename base::ablock;
+    using act_prepared = typename base::act_prepared;
+    struct prepared {
+        __m256i q[8];       // elements 32i .. 32i + 31 as bytes
+        __m256i scales[8];  // the scale of each of their pairs' int16 products
+        __m128i mins;
+        float d, dmin;
+    };
+    static prepared prepare(const wblock& w) noexcept {
+        const auto b = base::prepare(w);
+        prepared p;
+        const __m256i mask = _mm256_set1_epi8(0x0f);
+        [[maybe_unused]] __m256i qh;
+        if constexpr (five) qh = load256(w.qh);
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q = load256(w.qs + 32 * j);
+            __m256i lo = _mm256_and_si256(q, mask);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
+            if constexpr (five) {
+                const __m256i bit4 = _mm256_set1_epi8(0x10);
+                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), bit4));
+                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), bit4));
+            }
+            p.q[2 * j] = lo;
+            p.q[2 * j + 1] = hi;
+            p.scales[2 * j] = _mm256_shuffle_epi8(b.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
+            p.scales[2 * j + 1] =
+                _mm256_shuffle_epi8(b.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
+        }
+        p.mins = b.mins, p.d = b.d, p.dmin = b.dmin;
+        return p;
+    }
+    static act_prepared prepare_act(const ablock& a) noexcept { return base::prepare_act(a); }
+    static acc dot(const prepared& p, const wblock&, const act_prepared& ap, const ablock& a, acc s) noexcept {
+        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(p.mins, ap.pair_sums));
+        __m256i sum = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j) {
+            const __m256i p_lo = _mm256_maddubs_epi16(p.q[2 * j], load256(a.qs + 64 * j));
+            const __m256i p_hi = _mm256_maddubs_epi16(p.q[2 * j + 1], load256(a.qs + 64 * j + 32));
+            sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, p.scales[2 * j]), p_hi, p.scales[2 * j + 1]);
+        }
+        s = _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
+        return _mm256_fmadd_ps(_mm256_set1_ps(-p.dmin * ap.d), _mm256_cvtepi32_ps(min_dot), s);
+    }
+};
+
 template <class I = avx2_ops>
 struct q6_k_kernel : vec_acc {
     using wblock = quant::block_q6_k;
@@ -148,6 +204,53 @@ struct q6_k_kernel : vec_acc {
         const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), load256(a.bsums)), 5);
         const __m256i sum = _mm256_sub_epi32(half_dot<1>(w, a, scales, half_dot<0>(w, a, scales, _mm256_setzero_si256())), bias);
         return _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * a.d), _mm256_cvtepi32_ps(sum), s);
+    }
+};
+
+// q6_K for GEMM tiles: the six-bit values assembled and the scales widened once per weight block
+// (prepare), kept in L1 for the tile's tokens; q6_k_kernel does it for every token. Same integer
+// sums, same float operations, same results.
+template <class I = avx2_ops>
+struct q6_k_gemm_kernel : vec_acc {
+    using wblock = quant::block_q6_k;
+    using ablock = quant::block_q8_k;
+    struct prepared {
+        __m256i q[8];       // elements 32i .. 32i + 31, in [0, 63]
+        __m256i scales[8];  // int16 scale of each of their pairs' products
+        __m256i scales16;   // the 16 scales as int16 (for the +32 bias)
+        float d;
+    };
+    template <int h>
+    static void unpack_half(const wblock& w, __m128i scales, prepared& p) noexcept {
+        const std::uint8_t* ql = w.ql + 64 * h;
+        const __m256i qh = load256(w.qh + 32 * h);
+        const __m256i m4 = _mm256_set1_epi8(0x0f), m6 = _mm256_set1_epi8(0x30);
+        const __m256i l0 = load256(ql), l1 = load256(ql + 32);
+        p.q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m6));
+        p.q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m6));
+        p.q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
+        p.q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
+        p.scales[4 * h + 0] = scale_pair_i8<8 * h + 0>(scales);
+        p.scales[4 * h + 1] = scale_pair_i8<8 * h + 2>(scales);
+        p.scales[4 * h + 2] = scale_pair_i8<8 * h + 4>(scales);
+        p.scales[4 * h + 3] = scale_pair_i8<8 * h + 6>(scales);
+    }
+    static prepared prepare(const wblock& w) noexcept {
+        prepared p;
+        const __m128i scales = load128(w.scales);
+        unpack_half<0>(w, scales, p);
+        unpack_half<1>(w, scales, p);
+        p.scales16 = _mm256_cvtepi8_epi16(scales);
+        p.d = half(w.d);
+        return p;
+    }
+    static acc dot(const prepared& p, const wblock&, const ablock& a, acc s) noexcept {
+        const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(p.scales16, load256(a.bsums)), 5);
+        __m256i sum = _mm256_setzero_si256();
+        for (int i = 0; i < 8; ++i)
+            sum = I::madd_i16_acc(sum, _mm256_maddubs_epi16(p.q[i], load256(a.qs + 32 * i)), p.scales[i]);
+        return _mm256_fmadd_ps(_mm256_set1_ps(p.d * a.d), _mm256_cvtepi32_ps(_mm256_sub_epi32(sum, bias)), s);
     }
 };
 

@@ -93,6 +93,21 @@ struct block_policy {
     }
 };
 
+// Tile policy of a block format with two kernels: Gemv for one-token tiles, Gemm (the same
+// arithmetic with more of the weight unpacking done once per block, for all tokens of a tile)
+// for the others.
+template <class Gemv, class Gemm, int GemvRM, int GemmRM, int GemmRN>
+struct split_block_policy {
+    static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
+    static constexpr bool counts_elements = false;
+    template <int RM, int RN>
+    static void tile(const std::byte* w, std::size_t ws, const std::byte* a, std::size_t as, std::size_t k_units,
+                     float* y, std::size_t ys) {
+        if constexpr (RN == 1) block_tile<Gemv, RM, RN>(w, ws, a, as, k_units, y, ys);
+        else block_tile<Gemm, RM, RN>(w, ws, a, as, k_units, y, ys);
+    }
+};
+
 using tile_fn = void (*)(const std::byte*, std::size_t, const std::byte*, std::size_t, std::size_t, float*, std::size_t);
 
 template <class P, int MaxRM, int MaxRN>
