@@ -9,8 +9,9 @@
 #   HEARTH_FUZZ_SECONDS    seconds per target (default 60)
 #   HEARTH_FUZZ_BUILD_DIR  build folder (default build/h-fuzz)
 #   HEARTH_FUZZ_TARGETS    targets to run (default: all that were built)
-# Targets run in parallel, one per core; on CI's 2 cores the four take ~2 x 60 s plus the build.
-# Skipped with a message when clang or libFuzzer is missing. scripts/fuzz-long runs them longer.
+# Targets run in parallel, one per core; on CI's 2 cores the five take ~3 x 60 s plus the build.
+# Skipped with a message when clang or libFuzzer is missing. scripts/fuzz-long runs them longer;
+# scripts/fuzz-coverage reports the lines and functions of hearth their corpora reach.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
