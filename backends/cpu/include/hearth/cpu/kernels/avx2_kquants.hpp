@@ -84,28 +84,40 @@ struct k4_kernel : vec_acc {
         const __m256i bs = load256(a.bsums);
         return {_mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)), a.d};
     }
+    // Elements 64j .. 64j + 31 (lo) and 64j + 32 .. 64j + 63 (hi) as bytes; qh: the block's fifth
+    // bits (q5_K only).
+    struct group { __m256i lo, hi; };
+    static group values(const wblock& w, [[maybe_unused]] __m256i qh, int j) noexcept {
+        const __m256i mask = _mm256_set1_epi8(0x0f);
+        const __m256i q = load256(w.qs + 32 * j);
+        group g{_mm256_and_si256(q, mask), _mm256_and_si256(_mm256_srli_epi16(q, 4), mask)};
+        if constexpr (five) {
+            // Bit 2j of qh[l] is the fifth bit of element 64j + l, bit 2j+1 of element 64j + 32 + l.
+            const __m256i bit4 = _mm256_set1_epi8(0x10);
+            g.lo = _mm256_or_si256(g.lo, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), bit4));
+            g.hi = _mm256_or_si256(g.hi, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), bit4));
+        }
+        return g;
+    }
+    static __m256i fifth_bits(const wblock& w) noexcept {
+        if constexpr (five) return load256(w.qh);
+        else return _mm256_setzero_si256();
+    }
+    // The scale of sub-block i in every int16 lane (prepared.scales holds it in word i).
+    static __m256i scale_lanes(__m256i scales, int i) noexcept {
+        return _mm256_shuffle_epi8(scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * i)));
+    }
     static acc dot(const prepared& p, const wblock& w, const act_prepared& ap, const ablock& a, acc s) noexcept {
         // Minimum term: sum over 8 sub-blocks of min * (sum of its 32 activations).
         const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(p.mins, ap.pair_sums));
-        const __m256i mask = _mm256_set1_epi8(0x0f);
-        [[maybe_unused]] __m256i qh;
-        if constexpr (five) qh = load256(w.qh);
+        const __m256i qh = fifth_bits(w);
         __m256i sum = _mm256_setzero_si256();
         for (int j = 0; j < 4; ++j) {
-            const __m256i q = load256(w.qs + 32 * j);
-            __m256i lo = _mm256_and_si256(q, mask);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
-            if constexpr (five) {
-                // Bit 2j of qh[l] is the fifth bit of element 64j + l, bit 2j+1 of element 64j + 32 + l.
-                const __m256i bit4 = _mm256_set1_epi8(0x10);
-                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), bit4));
-                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), bit4));
-            }
-            const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a.qs + 64 * j));
-            const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a.qs + 64 * j + 32));
-            const __m256i s_lo = _mm256_shuffle_epi8(p.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
-            const __m256i s_hi = _mm256_shuffle_epi8(p.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
-            sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, s_lo), p_hi, s_hi);
+            const group g = values(w, qh, j);
+            const __m256i p_lo = _mm256_maddubs_epi16(g.lo, load256(a.qs + 64 * j));
+            const __m256i p_hi = _mm256_maddubs_epi16(g.hi, load256(a.qs + 64 * j + 32));
+            sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, scale_lanes(p.scales, 2 * j)), p_hi,
+                                  scale_lanes(p.scales, 2 * j + 1));
         }
         s = _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
         return _mm256_fmadd_ps(_mm256_set1_ps(-p.dmin * ap.d), _mm256_cvtepi32_ps(min_dot), s);
@@ -135,23 +147,13 @@ struct k4_gemm_kernel : vec_acc {
     static prepared prepare(const wblock& w) noexcept {
         const auto b = base::prepare(w);
         prepared p;
-        const __m256i mask = _mm256_set1_epi8(0x0f);
-        [[maybe_unused]] __m256i qh;
-        if constexpr (five) qh = load256(w.qh);
+        const __m256i qh = base::fifth_bits(w);
         for (int j = 0; j < 4; ++j) {
-            const __m256i q = load256(w.qs + 32 * j);
-            __m256i lo = _mm256_and_si256(q, mask);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
-            if constexpr (five) {
-                const __m256i bit4 = _mm256_set1_epi8(0x10);
-                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), bit4));
-                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), bit4));
-            }
-            p.q[2 * j] = lo;
-            p.q[2 * j + 1] = hi;
-            p.scales[2 * j] = _mm256_shuffle_epi8(b.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j))));
-            p.scales[2 * j + 1] =
-                _mm256_shuffle_epi8(b.scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * j + 1))));
+            const auto g = base::values(w, qh, j);
+            p.q[2 * j] = g.lo;
+            p.q[2 * j + 1] = g.hi;
+            p.scales[2 * j] = base::scale_lanes(b.scales, 2 * j);
+            p.scales[2 * j + 1] = base::scale_lanes(b.scales, 2 * j + 1);
         }
         p.mins = b.mins, p.d = b.d, p.dmin = b.dmin;
         return p;
