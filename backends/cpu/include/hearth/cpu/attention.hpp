@@ -141,13 +141,15 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
             for (std::uint32_t c = 0; c < batch.n_cells_used; ++c) {
                 const std::int32_t cp = batch.cell_pos[c], cs = batch.cell_seq[c];
                 if (cp > max_pos || cs < 0) continue;
-                auto sees = [&](std::size_t ti) {
-                    const std::int32_t pos = batch.positions[i0 + ti];
-                    if (batch.seq_ids[i0 + ti] != cs || cp > pos) return false;
-                    return !(ap.window && pos - cp >= static_cast<std::int32_t>(ap.window));
-                };
+                // Which of the block's tokens this cell is visible to (causal mask, sequence, window).
+                bool sees[detail::attention_token_block];
                 bool any = false;
-                for (std::size_t ti = 0; ti < nt && !any; ++ti) any = sees(ti);
+                for (std::size_t ti = 0; ti < nt; ++ti) {
+                    const std::int32_t pos = batch.positions[i0 + ti];
+                    sees[ti] = batch.seq_ids[i0 + ti] == cs && cp <= pos &&
+                               !(ap.window && pos - cp >= static_cast<std::int32_t>(ap.window));
+                    any = any || sees[ti];
+                }
                 if (!any) continue;
                 const std::byte* krow = kv.k.data() + c * kv.k_row_bytes + kvh * kv.k_head_bytes;
                 for (std::size_t q0 = 0; q0 < nq; q0 += max_cols) {
@@ -158,7 +160,7 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
                 // operations), so blocking changes no result.
                 bool v_needed = false;
                 for (std::size_t ti = 0; ti < nt; ++ti) {
-                    if (!sees(ti)) {
+                    if (!sees[ti]) {
                         for (std::uint32_t j = 0; j < sub; ++j) vs[ti * sub + j] = 0.0f;
                         continue;
                     }
@@ -184,7 +186,7 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
                 const std::int32_t zero = 0;
                 get_rows<Arch>(vhead, &zero, 1, s.v_row.data(), ap.head_dim_v);
                 for (std::size_t ti = 0; ti < nt; ++ti) {
-                    if (!sees(ti)) continue;
+                    if (!sees[ti]) continue;
                     for (std::size_t qi = ti * sub; qi < (ti + 1) * sub; ++qi)
                         cpu::axpy<Arch>(vs[qi], s.v_row.data(), acc + qi * ap.head_dim_v, ap.head_dim_v);
                 }
