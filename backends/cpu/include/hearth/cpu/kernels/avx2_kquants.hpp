@@ -181,22 +181,27 @@ struct q6_k_kernel : vec_acc {
 
     // One half (128 elements): 4 groups of 32 values in [0, 63], each split into two 16-element
     // sub-blocks with their own int8 scale.
+    // Half h: its four groups of 32 values in [0, 63] (elements 128h + 32i ..), as bytes.
     template <int h>
-    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i acc_i) noexcept {
+    static void half_values(const wblock& w, __m256i* q) noexcept {
         const std::uint8_t* ql = w.ql + 64 * h;
         const __m256i qh = load256(w.qh + 32 * h);
-        const std::int8_t* aq = a.qs + 128 * h;
         const __m256i m4 = _mm256_set1_epi8(0x0f), m6 = _mm256_set1_epi8(0x30);
         const __m256i l0 = load256(ql), l1 = load256(ql + 32);
-        const __m256i q0 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m6));
-        const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m6));
-        const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
-        const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                           _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q0, load256(aq)), scale_pair_i8<8 * h + 0>(scales));
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q1, load256(aq + 32)), scale_pair_i8<8 * h + 2>(scales));
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q2, load256(aq + 64)), scale_pair_i8<8 * h + 4>(scales));
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q3, load256(aq + 96)), scale_pair_i8<8 * h + 6>(scales));
+        q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m6));
+        q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m6));
+        q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
+        q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
+    }
+    template <int h>
+    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i acc_i) noexcept {
+        __m256i q[4];
+        half_values<h>(w, q);
+        const std::int8_t* aq = a.qs + 128 * h;
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[0], load256(aq)), scale_pair_i8<8 * h + 0>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[1], load256(aq + 32)), scale_pair_i8<8 * h + 2>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[2], load256(aq + 64)), scale_pair_i8<8 * h + 4>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[3], load256(aq + 96)), scale_pair_i8<8 * h + 6>(scales));
         return acc_i;
     }
 
@@ -224,15 +229,7 @@ struct q6_k_gemm_kernel : vec_acc {
     };
     template <int h>
     static void unpack_half(const wblock& w, __m128i scales, prepared& p) noexcept {
-        const std::uint8_t* ql = w.ql + 64 * h;
-        const __m256i qh = load256(w.qh + 32 * h);
-        const __m256i m4 = _mm256_set1_epi8(0x0f), m6 = _mm256_set1_epi8(0x30);
-        const __m256i l0 = load256(ql), l1 = load256(ql + 32);
-        p.q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m6));
-        p.q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m6));
-        p.q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
-        p.q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
+        q6_k_kernel<I>::template half_values<h>(w, p.q + 4 * h);
         p.scales[4 * h + 0] = scale_pair_i8<8 * h + 0>(scales);
         p.scales[4 * h + 1] = scale_pair_i8<8 * h + 2>(scales);
         p.scales[4 * h + 2] = scale_pair_i8<8 * h + 4>(scales);
