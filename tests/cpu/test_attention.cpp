@@ -96,7 +96,8 @@ void check_attention(const attention_case& tc) {
     for (std::uint32_t i = 0; i < tc.n_tokens; ++i) {
         for (std::uint32_t h = 0; h < tc.n_head; ++h) {
             const std::uint32_t kvh = h / group;
-            hearth::quant::quantize_row(qt, q.row(i) + h * hd, qbuf.data(), hd);
+            hc::scalar_detail::ref_quantize_activation(qt, q.row(i) + h * hd, qbuf.data(), hd,
+                                                       hc::activation_rounding<cpu_test::arch>);
             const auto qv = dequantized(qt, qbuf.data(), hd);
             std::vector<double> scores;
             std::vector<std::vector<float>> values;

@@ -59,7 +59,7 @@ reference_result reference(const hc::matrix_view& W, const std::vector<float>& x
     std::vector<std::byte> a(ab);
     std::vector<float> wd(k), ad(k);
     for (std::size_t t = 0; t < n_tokens; ++t) {
-        hc::scalar_detail::ref_quantize_activation(act, x.data() + t * k, a.data(), k);
+        hc::scalar_detail::ref_quantize_activation(act, x.data() + t * k, a.data(), k, hc::activation_rounding<arch>);
         if (act == dtype::q8_1)
             hearth::quant::dequantize(reinterpret_cast<const hearth::quant::block_q8_1*>(a.data()), ad.data(), k / 32);
         else if (act == dtype::q8_k)

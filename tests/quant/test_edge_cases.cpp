@@ -2,6 +2,7 @@
 // helpers, and the errors the row-level dispatch raises.
 #include <catch2/catch.hpp>
 #include <hearth/quant.hpp>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -229,4 +230,59 @@ TEST_CASE("activation formats are ggml's pairing", "[quant][edge]") {
     for (dtype t : {dtype::q4_1, dtype::q5_1}) CHECK(activation_type(t) == dtype::q8_1);
     for (dtype t : {dtype::q2_k, dtype::q3_k, dtype::q4_k, dtype::q5_k, dtype::q6_k})
         CHECK(activation_type(t) == dtype::q8_k);
+}
+
+TEST_CASE("q8_0/q8_1 activation rounding follows ggml's three conventions", "[quant][edge]") {
+    using quant::q8_rounding;
+    const q8_rounding all[] = {q8_rounding::reference, q8_rounding::x86, q8_rounding::arm};
+    SECTION("ties: away from zero for the reference, to even for x86 and arm") {
+        // amax 127 gives d = 1 and a multiplier of exactly 1 in every convention.
+        float x[32] = {127.0f, 2.5f, -2.5f, 3.5f, -3.5f, 0.5f, -0.5f, 126.5f};
+        const int reference[] = {127, 3, -3, 4, -4, 1, -1, 127};
+        const int even[] = {127, 2, -2, 4, -4, 0, 0, 126};
+        for (q8_rounding r : all) {
+            quant::block_q8_0 b0{};
+            quant::block_q8_1 b1{};
+            quant::quantize(x, &b0, 1, r);
+            quant::quantize(x, &b1, 1, r);
+            const int* want = r == q8_rounding::reference ? reference : even;
+            int sum = 0;
+            for (int j = 0; j < 8; ++j) {
+                INFO("convention " << int(r) << " value " << x[j]);
+                CHECK(b0.qs[j] == want[j]);
+                CHECK(b1.qs[j] == want[j]);
+                sum += want[j];
+            }
+            CHECK(fp16_to_fp32(b0.d) == 1.0f);
+            CHECK(fp16_to_fp32(b1.s) == float(sum));
+        }
+    }
+    SECTION("the x86 multiplier 127/amax differs from 1/(amax/127) in the last bit, and it shows") {
+        // Find a block maximum whose two multipliers differ, then a value between the two
+        // rounding thresholds: x * (1/d) reaches n + 1/2 while x * (127/amax) stays below it.
+        bool found = false;
+        for (float amax = 1.0f; amax < 2.0f && !found; amax = std::nextafter(amax, 2.0f)) {
+            const float d = amax / 127, by_d = 1.0f / d, by_amax = 127.0f / amax;
+            if (by_d <= by_amax) continue;
+            for (int n = 10; n < 120 && !found; ++n) {
+                float v = (float(n) + 0.5f) / by_amax;
+                for (int step = 0; step < 8 && !found; ++step, v = std::nextafter(v, 0.0f)) {
+                    if (!(v * by_d >= float(n) + 0.5f && v * by_amax < float(n) + 0.5f)) continue;
+                    float x[32] = {};
+                    x[0] = amax;
+                    x[1] = v;
+                    quant::block_q8_0 ref{}, x86{}, arm{};
+                    quant::quantize(x, &ref, 1, q8_rounding::reference);
+                    quant::quantize(x, &x86, 1, q8_rounding::x86);
+                    quant::quantize(x, &arm, 1, q8_rounding::arm);
+                    CHECK(ref.qs[1] == n + 1);
+                    CHECK(arm.qs[1] == n + 1);  // arm multiplies by 1/d too
+                    CHECK(x86.qs[1] == n);
+                    CHECK(ref.d == x86.d);  // the stored scale is amax/127 in every convention
+                    found = true;
+                }
+            }
+        }
+        CHECK(found);
+    }
 }

@@ -178,6 +178,18 @@ inline void dequantize(const block_q5_1* x, float* y, std::size_t nblocks) noexc
 }
 
 // ---- q8_0 --------------------------------------------------------------------------------
+// How an activation row is scaled and rounded into q8_0/q8_1. ggml has three conventions and a
+// llama.cpp build uses the one of the instruction set it was compiled for:
+//   reference: id = 1/d with d = amax/127, halves rounded away from zero (quantize_row_q8_0_ref,
+//              the generic C build; also what llama-quantize writes for q8_0 weights);
+//   x86:       id = 127/amax, halves rounded to even (the AVX/AVX2/AVX-512 quantize_row_q8_0);
+//   arm:       id = 1/d, halves rounded to even (the NEON quantize_row_q8_0, vcvtnq).
+// They disagree on about one value in 10^5 (1/d and 127/amax differ in the last bit; ties are
+// rare). That is enough to move a model with a 4-bit K cache by a percent of perplexity: each
+// flipped level changes a key score by a 4-bit step and the change cascades through the layers.
+// So each hearth CPU arch quantizes its activations the way llama.cpp does on that instruction set.
+enum class q8_rounding { reference, x86, arm };
+
 namespace detail {
 inline float absmax(const float* x, std::size_t n) noexcept {
     float amax = 0.0f;
@@ -190,15 +202,33 @@ inline std::int8_t round_to_i8(float v) noexcept {
     if (!(std::fabs(v) <= 127.0f)) return static_cast<std::int8_t>(v > 0.0f ? 127 : v < 0.0f ? -127 : 0);
     return static_cast<std::int8_t>(std::round(v));
 }
+// Halves to even, independent of the floating-point environment (v - trunc(v) is exact).
+inline std::int8_t round_to_i8_even(float v) noexcept {
+    if (!(std::fabs(v) <= 127.0f)) return round_to_i8(v);
+    const float t = std::trunc(v);
+    float r = std::round(v);
+    if (std::fabs(v - t) == 0.5f && std::fmod(r, 2.0f) != 0.0f) r = t;  // a tie: the even neighbour
+    return static_cast<std::int8_t>(r);
+}
+// The multiplier of a block with largest magnitude amax, and the level of v under convention r.
+inline float q8_inverse_scale(float amax, q8_rounding r) noexcept {
+    if (r == q8_rounding::x86) return amax != 0.0f ? 127.0f / amax : 0.0f;
+    const float d = amax / 127;
+    return d != 0.0f ? 1.0f / d : 0.0f;
+}
+inline std::int8_t q8_level(float v, q8_rounding r) noexcept {
+    return r == q8_rounding::reference ? round_to_i8(v) : round_to_i8_even(v);
+}
 }  // namespace detail
 
-inline void quantize(const float* x, block_q8_0* y, std::size_t nblocks) noexcept {
+inline void quantize(const float* x, block_q8_0* y, std::size_t nblocks,
+                     q8_rounding r = q8_rounding::reference) noexcept {
     constexpr std::size_t qk = qk8_0;
     for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
-        const float d = detail::absmax(x, qk) / 127;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        y[i].d = fp32_to_fp16(d);
-        for (std::size_t j = 0; j < qk; ++j) y[i].qs[j] = detail::round_to_i8(x[j] * id);
+        const float amax = detail::absmax(x, qk);
+        const float id = detail::q8_inverse_scale(amax, r);
+        y[i].d = fp32_to_fp16(amax / 127);
+        for (std::size_t j = 0; j < qk; ++j) y[i].qs[j] = detail::q8_level(x[j] * id, r);
     }
 }
 inline void dequantize(const block_q8_0* x, float* y, std::size_t nblocks) noexcept {
@@ -210,15 +240,17 @@ inline void dequantize(const block_q8_0* x, float* y, std::size_t nblocks) noexc
 }
 
 // ---- q8_1 --------------------------------------------------------------------------------
-inline void quantize(const float* x, block_q8_1* y, std::size_t nblocks) noexcept {
+inline void quantize(const float* x, block_q8_1* y, std::size_t nblocks,
+                     q8_rounding r = q8_rounding::reference) noexcept {
     constexpr std::size_t qk = qk8_1;
     for (std::size_t i = 0; i < nblocks; ++i, x += qk) {
-        const float d = detail::absmax(x, qk) / 127;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        const float amax = detail::absmax(x, qk);
+        const float d = amax / 127;
+        const float id = detail::q8_inverse_scale(amax, r);
         y[i].d = fp32_to_fp16(d);
         int sum = 0;
         for (std::size_t j = 0; j < qk; ++j) {
-            y[i].qs[j] = detail::round_to_i8(x[j] * id);
+            y[i].qs[j] = detail::q8_level(x[j] * id, r);
             sum += y[i].qs[j];
         }
         // s uses the unrounded float d, as ggml does: the dot product's min term reads it.

@@ -61,6 +61,7 @@ template <> struct row_kernels<avx2> {
     }
 };
 
+template <> inline constexpr quant::q8_rounding activation_rounding<avx2> = quant::q8_rounding::x86;
 template <> struct activation_quantizer<avx2> {
     static void row(dtype act, const float* x, std::byte* out, std::size_t k) {
         switch (act) {

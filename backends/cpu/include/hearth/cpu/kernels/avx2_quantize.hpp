@@ -1,7 +1,8 @@
 #pragma once
-// AVX2 quantizers of activation rows into q8_0, q8_1 and q8_K: bit-identical to the scalar
-// reference quantizers in hearth/quant (same scale, same rounding of every lane), so a SIMD matmul
-// sees exactly the integers the reference twin sees and the two agree to float rounding.
+// AVX2 quantizers of activation rows into q8_0, q8_1 and q8_K. q8_0/q8_1 follow ggml's x86
+// convention (multiplier 127/amax, halves to even: quant::q8_rounding::x86), as llama.cpp does on
+// this instruction set; q8_K follows the reference. Each is bit-identical to its scalar twin in
+// hearth/quant, so a SIMD matmul sees exactly the integers the twin sees.
 #include <hearth/cpu/kernels/avx2_common.hpp>
 #include <hearth/quant/blocks.hpp>
 #include <hearth/fp16.hpp>
@@ -20,13 +21,8 @@ inline float hmax(__m256 v) noexcept {
     return _mm_cvtss_f32(m);
 }
 
-// std::round (halves away from zero), exactly: truncate, then step away from zero when the
-// dropped fraction is at least one half (v - trunc(v) is exact in float).
-inline __m256 round_half_away(__m256 v) noexcept {
-    const __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __m256 frac = abs_ps(_mm256_sub_ps(v, t));
-    const __m256 one = _mm256_or_ps(_mm256_set1_ps(1.0f), _mm256_and_ps(v, _mm256_set1_ps(-0.0f)));
-    return _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ), one));
+inline __m256 round_half_even(__m256 v) noexcept {
+    return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 
 // 32 integer-valued floats (in [-128, 127]) -> 32 int8 in element order.
@@ -45,12 +41,11 @@ inline void quantize_q8_legacy(const float* x, Block* y, std::size_t nblocks) no
         const __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8);
         const __m256 v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
         const __m256 m = _mm256_max_ps(_mm256_max_ps(abs_ps(v0), abs_ps(v1)), _mm256_max_ps(abs_ps(v2), abs_ps(v3)));
-        const float d = hmax(m) / 127;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        const float amax = hmax(m), d = amax / 127;
         y[i].d = fp32_to_fp16(d);
-        const __m256 vid = _mm256_set1_ps(id);
-        const __m256 q0 = round_half_away(_mm256_mul_ps(v0, vid)), q1 = round_half_away(_mm256_mul_ps(v1, vid));
-        const __m256 q2 = round_half_away(_mm256_mul_ps(v2, vid)), q3 = round_half_away(_mm256_mul_ps(v3, vid));
+        const __m256 vid = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+        const __m256 q0 = round_half_even(_mm256_mul_ps(v0, vid)), q1 = round_half_even(_mm256_mul_ps(v1, vid));
+        const __m256 q2 = round_half_even(_mm256_mul_ps(v2, vid)), q3 = round_half_even(_mm256_mul_ps(v3, vid));
         const __m256i q = pack_i8(q0, q1, q2, q3);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[i].qs), q);
         if constexpr (with_sum) {

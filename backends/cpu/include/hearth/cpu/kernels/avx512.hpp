@@ -74,6 +74,7 @@ template <> struct format<avx512, dtype::f32> { using policy = detail::hwy_float
 template <> struct format<avx512, dtype::f16> { using policy = detail::hwy_float_policy<dtype::f16, 4, 4, 4>; };
 template <> struct format<avx512, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 4>; };
 
+template <> inline constexpr quant::q8_rounding activation_rounding<avx512> = quant::q8_rounding::x86;
 template <> struct activation_quantizer<avx512> : activation_quantizer<avx2> {};
 template <> struct row_kernels<avx512> : row_kernels<avx2> {};
 

@@ -284,10 +284,13 @@ template <> struct row_kernels<neon> {
     }
 };
 
+// q8_0/q8_1 as llama.cpp's NEON build rounds them (vcvtnq: halves to even), in scalar code: the
+// quantizer is a small share of a matmul, and this keeps it byte-identical to its twin by construction.
+template <> inline constexpr quant::q8_rounding activation_rounding<neon> = quant::q8_rounding::arm;
 template <> struct activation_quantizer<neon> {
     static void row(dtype act, const float* x, std::byte* out, std::size_t k) {
         if (act == dtype::f16) return hwy_float::convert_row<dtype::f16>(x, out, k);
-        scalar_detail::ref_quantize_activation(act, x, out, k);
+        scalar_detail::ref_quantize_activation(act, x, out, k, activation_rounding<neon>);
     }
 };
 

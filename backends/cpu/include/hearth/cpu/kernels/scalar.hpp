@@ -70,13 +70,10 @@ template <dtype T> struct ref_policy {
     }
 };
 
-template <class Block> inline void quantize_blocks(const float* x, std::byte* out, std::size_t k) {
-    constexpr std::size_t qk = sizeof(Block) == sizeof(quant::block_q8_k) ? qk_k : qk_legacy;
-    quant::quantize(x, reinterpret_cast<Block*>(out), k / qk);
-}
-
-// Reference activation quantizer: x (k floats) -> one row of dtype act.
-inline void ref_quantize_activation(dtype act, const float* x, std::byte* out, std::size_t k) {
+// Reference activation quantizer: x (k floats) -> one row of dtype act. q8_0/q8_1 rows are
+// rounded by convention r (the scalar arch uses ggml's reference; the SIMD arches' twins pass theirs).
+inline void ref_quantize_activation(dtype act, const float* x, std::byte* out, std::size_t k,
+                                    quant::q8_rounding r = quant::q8_rounding::reference) {
     switch (act) {
     case dtype::f32: std::memcpy(out, x, k * sizeof(float)); return;
     case dtype::f16:
@@ -91,9 +88,9 @@ inline void ref_quantize_activation(dtype act, const float* x, std::byte* out, s
             std::memcpy(out + 2 * i, &h, 2);
         }
         return;
-    case dtype::q8_0: return quantize_blocks<quant::block_q8_0>(x, out, k);
-    case dtype::q8_1: return quantize_blocks<quant::block_q8_1>(x, out, k);
-    case dtype::q8_k: return quantize_blocks<quant::block_q8_k>(x, out, k);
+    case dtype::q8_0: return quant::quantize(x, reinterpret_cast<quant::block_q8_0*>(out), k / qk_legacy, r);
+    case dtype::q8_1: return quant::quantize(x, reinterpret_cast<quant::block_q8_1*>(out), k / qk_legacy, r);
+    case dtype::q8_k: return quant::quantize(x, reinterpret_cast<quant::block_q8_k*>(out), k / qk_k);
     default: throw error(errc::unsupported, "cpu: no activation quantizer for " + std::string(name(act)));
     }
 }
@@ -105,6 +102,10 @@ template <dtype T>
 struct format<scalar, T> {
     using policy = scalar_detail::ref_policy<T>;
 };
+
+// The q8_0/q8_1 rounding convention of Arch's activation quantizer: the one llama.cpp uses on the
+// same instruction set (see quant::q8_rounding), so both engines feed the same integers to a matmul.
+template <class Arch> inline constexpr quant::q8_rounding activation_rounding = quant::q8_rounding::reference;
 
 // Arch-specific activation quantizer; the scalar one is the reference.
 template <class Arch> struct activation_quantizer {

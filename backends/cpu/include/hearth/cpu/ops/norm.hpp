@@ -63,11 +63,27 @@ inline void normalize_row(const float* x, const float* weight, const float* bias
 }
 }  // namespace detail
 
+namespace detail {
+// ggml's RMSNorm statistic, for every arch: each square rounded to float, summed in double, the
+// mean divided in double and rounded once. A float sum (in any lane order) lands an ulp away in
+// about half the rows, and that ulp is enough to flip some 8-bit activation levels downstream.
+// Four accumulators keep the adds independent; in double their order changes the float result
+// only for sums within 2^-29 of a rounding boundary.
+inline float mean_of_squares(const float* x, std::size_t n) {
+    double acc[4] = {0.0, 0.0, 0.0, 0.0};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (std::size_t j = 0; j < 4; ++j) acc[j] += static_cast<double>(x[i + j] * x[i + j]);
+    for (; i < n; ++i) acc[0] += static_cast<double>(x[i] * x[i]);
+    return static_cast<float>(((acc[0] + acc[1]) + (acc[2] + acc[3])) / static_cast<double>(n));
+}
+}  // namespace detail
+
 // y = x / sqrt(mean(x^2) + eps) * weight   (weight may be null: no per-channel scale)
 template <class Arch>
 void rms_norm(const float* x, const float* weight, float* y, std::size_t n, float eps) {
     if (n == 0) return;
-    const float mean = detail::row_sum<Arch, true>(x, n) / static_cast<float>(n);
+    const float mean = detail::mean_of_squares(x, n);
     const float s = 1.0f / std::sqrt(mean + eps);
     detail::normalize_row<Arch>(x, weight, nullptr, y, n, 0.0f, s);
 }

@@ -85,24 +85,31 @@ inline void rope_compute_angles(int pos, const rope_params& p, rope_angles& out)
     }
 }
 
+// The rotated pair, with the fused multiply-adds spelled out: (x0 cos - x1 sin, x0 sin + x1 cos)
+// each rounded once after the x0 product, which is what ggml's rope compiles to on an FMA target
+// (checked bit for bit against llama.cpp's Q and K). Left to the compiler, the contraction (or
+// none) would differ between builds, and a one-ulp change in a key can flip its 4-bit level.
+inline float rotate_first(float x0, float x1, float c, float s) { return std::fma(x0, c, -(x1 * s)); }
+inline float rotate_second(float x0, float x1, float c, float s) { return std::fma(x0, s, x1 * c); }
+
 // Rotates one head (head_dim floats) in place with precomputed angles.
 template <class Arch>
 void rope_apply(float* head, std::size_t head_dim, const rope_angles& a, bool neox) {
     const std::size_t pairs = std::min(a.pairs, head_dim / 2);
     if (neox) {
-        // Halves are contiguous: the compiler vectorises this loop for any Arch.
+        // Halves are contiguous: the compiler vectorises this loop (fma included) for any Arch.
         float* lo = head;
         float* hi = head + a.pairs;
         for (std::size_t i = 0; i < pairs; ++i) {
             const float x0 = lo[i], x1 = hi[i];
-            lo[i] = x0 * a.cos[i] - x1 * a.sin[i];
-            hi[i] = x0 * a.sin[i] + x1 * a.cos[i];
+            lo[i] = rotate_first(x0, x1, a.cos[i], a.sin[i]);
+            hi[i] = rotate_second(x0, x1, a.cos[i], a.sin[i]);
         }
     } else {
         for (std::size_t i = 0; i < pairs; ++i) {
             const float x0 = head[2 * i], x1 = head[2 * i + 1];
-            head[2 * i] = x0 * a.cos[i] - x1 * a.sin[i];
-            head[2 * i + 1] = x0 * a.sin[i] + x1 * a.cos[i];
+            head[2 * i] = rotate_first(x0, x1, a.cos[i], a.sin[i]);
+            head[2 * i + 1] = rotate_second(x0, x1, a.cos[i], a.sin[i]);
         }
     }
 }
