@@ -2,6 +2,7 @@
 // Tolerance: float lanes with xsimd's exp/tanh (accurate to ~1e-7 relative) and a different
 // summation order than the scalar loop: 2e-6 relative per element is several ulps of headroom.
 #include "cpu_test_support.hpp"
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -66,6 +67,43 @@ TEST_CASE("ops: activations match double-precision formulas", "[cpu][ops]") {
         check_rel(g, wg, 2e-6, 1e-6);
         check_rel(sg, wsg, 2e-6, 1e-6);
         check_rel(gg, wgg, 2e-6, 1e-6);
+    }
+}
+
+namespace {
+// The SIMD lanes of Arch (the scalar body for the scalar tag), x.size() a multiple of the width.
+template <class A> std::vector<float> exp_lanes(const std::vector<float>& x) {
+    std::vector<float> out(x.size());
+    if constexpr (hc::has_float_simd<A>) {
+        using B = hc::fbatch<A>;
+        for (std::size_t i = 0; i < x.size(); i += B::size)
+            hc::detail::exp_optimized_routines(B::load_unaligned(x.data() + i)).store_unaligned(out.data() + i);
+    } else {
+        for (std::size_t i = 0; i < x.size(); ++i) out[i] = hc::detail::exp_optimized_routines(x[i]);
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("ops: the SiLU exp lanes equal their scalar twin and stay within 2 ulp of exp", "[cpu][ops]") {
+    // exp_optimized_routines is llama.cpp's vectorised expf: one body for a float and for a batch.
+    std::vector<float> x;
+    for (float v = -110.0f; v <= 95.0f; v += 0.37f) x.push_back(v);  // through both scaled ranges
+    for (float v : {0.0f, -0.0f, 88.7f, -87.4f, -103.9f, -104.1f, 126.0f * 0.6931472f})
+        x.push_back(v);
+    const auto r = cpu_test::random_floats(4096, 9, -20.0f, 20.0f);
+    x.insert(x.end(), r.begin(), r.end());
+    while (x.size() % 64) x.push_back(1.0f);
+    const std::vector<float> lanes = exp_lanes<arch>(x);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const float twin = hc::detail::exp_optimized_routines(x[i]);
+        INFO("x = " << x[i]);
+        CHECK(std::memcmp(&twin, &lanes[i], sizeof twin) == 0);
+        const double want = std::exp(static_cast<double>(x[i]));
+        if (want > 1e-37 && want < 1e38) {
+            const double ulp = std::nextafter(static_cast<float>(want), INFINITY) - static_cast<float>(want);
+            CHECK(std::fabs(twin - want) <= 2.0 * ulp);
+        }
     }
 }
 
