@@ -61,9 +61,7 @@ inline void normalize_row(const float* x, const float* weight, const float* bias
         y[i] = v;
     }
 }
-}  // namespace detail
 
-namespace detail {
 // ggml's RMSNorm statistic, for every arch: each square rounded to float, summed in double, the
 // mean divided in double and rounded once. A float sum (in any lane order) lands an ulp away in
 // about half the rows, and that ulp is enough to flip some 8-bit activation levels downstream.
