@@ -221,3 +221,34 @@ TEST_CASE("attention: a token's output does not depend on its batch or the threa
         }
     }
 }
+
+// llama.cpp's CPU build writes a q8_0 cache row with the SIMD quantize_row_q8_0 of its
+// instruction set (x86: multiplier 127/amax, halves to even), not the reference one; a level
+// that differs shifts its head's attention output, so the op stores rows with the arch's
+// activation rounding. Rows of ties tell the conventions apart: amax 127 makes every multiplier
+// exactly 1, and x.5 goes away from zero only under the reference.
+TEST_CASE("attention: a q8_0 cache row is stored with the arch's rounding convention", "[cpu][attention]") {
+    constexpr std::uint32_t hd = 64;
+    hc::kv_storage kv(dtype::q8_0, dtype::q8_0, 2, 1, hd, hd);
+    hc::host_tensor row = make_tensor(1, hd, 31);
+    for (std::uint32_t j = 0; j < hd; ++j) row.data[j] = (j % 32 == 0) ? 127.0f : float(int(j % 7) - 3) + 0.5f;
+    const auto q = make_tensor(1, hd, 32);
+    auto out = make_tensor(1, hd, 33);
+    std::vector<std::int32_t> positions{0}, seq_ids{0}, cell_pos{0, -1}, cell_seq{0, -1};
+    std::vector<std::uint32_t> slots{0};
+    const hearth::attention_batch batch{positions, seq_ids, slots, cell_pos, cell_seq, 1};
+    hearth::attention_params ap;
+    ap.kq_scale = 0.125f;
+    ap.n_head = 1, ap.n_head_kv = 1, ap.head_dim_k = hd, ap.head_dim_v = hd;
+    hc::thread_pool pool(1);
+    std::vector<hc::attention_scratch> scratch;
+    hc::attention<cpu_test::arch>(pool, scratch, kv, q, row, row, batch, ap, out);
+
+    std::vector<std::byte> want(kv.k_row_bytes), reference(kv.k_row_bytes);
+    hearth::quant::quantize_row(dtype::q8_0, row.data, want.data(), hd, hc::activation_rounding<cpu_test::arch>);
+    hearth::quant::quantize_row(dtype::q8_0, row.data, reference.data(), hd);
+    CHECK(std::equal(want.begin(), want.end(), kv.k.data()));
+    CHECK(std::equal(want.begin(), want.end(), kv.v.data()));
+    // The rows really do separate the conventions.
+    CHECK((want == reference) == (hc::activation_rounding<cpu_test::arch> == hearth::quant::q8_rounding::reference));
+}

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 HEARTH_NAMESPACE_BEGIN
 namespace quant {
@@ -113,7 +114,9 @@ inline void dequantize_row(dtype t, const void* src, float* dst, std::size_t n) 
 
 // Encodes n floats as type t, byte for byte what llama.cpp's reference quantizers write
 // (ggml_quantize_chunk without an importance matrix; q8_1/q8_K: quantize_row_q8_*_ref).
-inline void quantize_row(dtype t, const float* src, void* dst, std::size_t n) {
+// `r` picks the q8_0/q8_1 rounding convention (see q8_rounding); other types ignore it.
+inline void quantize_row(dtype t, const float* src, void* dst, std::size_t n,
+                         q8_rounding r = q8_rounding::reference) {
     constexpr const char* what = "quantize_row";
     if (!can_quantize(t)) detail::unsupported(t, what);
     const std::size_t nb = detail::blocks_in_row(t, n, what);
@@ -133,7 +136,10 @@ inline void quantize_row(dtype t, const float* src, void* dst, std::size_t n) {
     }
     const bool done = detail::visit_block_type(t, [&](auto tag) {
         using B = decltype(tag);
-        quantize(src, detail::as_blocks<B>(dst, what), nb);
+        if constexpr (std::is_same_v<B, block_q8_0> || std::is_same_v<B, block_q8_1>)
+            quantize(src, detail::as_blocks<B>(dst, what), nb, r);
+        else
+            quantize(src, detail::as_blocks<B>(dst, what), nb);
     });
     if (!done) detail::unsupported(t, what);
 }

@@ -67,10 +67,14 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
     const std::size_t n_tokens = batch.positions.size();
     const std::size_t kw = std::size_t{ap.n_head_kv} * ap.head_dim_k;
     const std::size_t vw = std::size_t{ap.n_head_kv} * ap.head_dim_v;
+    // A q8_0 cache row is written the way llama.cpp's CPU build writes it on this instruction set
+    // (its SET_ROWS uses the SIMD quantize_row_q8_0, not the reference one): one level in 10^5
+    // differs otherwise, and each such level shifts the attention output of its head.
+    constexpr quant::q8_rounding cache_rounding = activation_rounding<Arch>;
     for (std::size_t i = 0; i < n_tokens; ++i) {
         const std::size_t slot = batch.slots[i];
-        quant::quantize_row(kv.k_type, k.row(i), kv.k.data() + slot * kv.k_row_bytes, kw);
-        quant::quantize_row(kv.v_type, v.row(i), kv.v.data() + slot * kv.v_row_bytes, vw);
+        quant::quantize_row(kv.k_type, k.row(i), kv.k.data() + slot * kv.k_row_bytes, kw, cache_rounding);
+        quant::quantize_row(kv.v_type, v.row(i), kv.v.data() + slot * kv.v_row_bytes, vw, cache_rounding);
     }
 
     const dtype qt = detail::key_dot_type(kv.k_type);
