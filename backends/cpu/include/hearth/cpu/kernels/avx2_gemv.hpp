@@ -105,6 +105,23 @@ inline void store_pair_sums(const __m256* acc, __m128 acc_min, float* y) noexcep
     }
 }
 
+// The same outputs from per-row accumulators of llama.cpp's 8-lane layout, split in halves:
+// lo[p] lanes 0..3 are row 2p's lanes 0..3 (elements 0..15), lanes 4..7 row 2p+1's; hi[p] the
+// same for elements 16..31. Reduced exactly as hsum reduces one row's 8 lanes: lane i + lane
+// i+4, then (0 + 2) + (1 + 3), then the min term added last.
+template <int RM>
+inline void store_pair_sums_split(const __m256* lo, const __m256* hi, __m128 acc_min, float* y) noexcept {
+    alignas(16) float mins[4];
+    _mm_store_ps(mins, acc_min);
+    for (int p = 0; p < RM / 2; ++p) {
+        __m256 s = _mm256_add_ps(lo[p], hi[p]);
+        s = _mm256_add_ps(s, _mm256_permute_ps(s, 0b01001110));  // [0+2 1+3 . .] per row
+        s = _mm256_add_ps(s, _mm256_movehdup_ps(s));              // lane 0: (0+2) + (1+3)
+        y[2 * p] = _mm256_cvtss_f32(s) + mins[2 * p];
+        y[2 * p + 1] = _mm_cvtss_f32(_mm256_extractf128_ps(s, 1)) + mins[2 * p + 1];
+    }
+}
+
 // The activation side data of one activation row, in a per-thread buffer grown to the longest
 // row seen and never shrunk (no allocation per token).
 template <class I, int Offset, class ABlock>
@@ -128,8 +145,15 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
     const Block* rows[RM];
     for (int r = 0; r < RM; ++r) rows[r] = reinterpret_cast<const Block*>(w + r * w_stride);
     const auto* act = reinterpret_cast<const ablock*>(a);
-    __m256 acc[pairs];
-    for (int p = 0; p < pairs; ++p) acc[p] = _mm256_setzero_ps();
+    // q4_1 keeps llama.cpp's float lanes (vec_dot_q4_1_q8_1: 8 lanes of 4 products each per
+    // row, reduced once at the end), so one token's logits are bit-identical to llama.cpp's:
+    // elements 0..15 and 16..31 of a row accumulate apart (acc, acc_hi) instead of being summed
+    // as integers first. That costs one convert and one FMA more per row pair and block; q4_0
+    // keeps the cheaper layout, since llama.cpp repacks q4_0 (q4_0_8x8) and rounds in yet
+    // another order there.
+    constexpr bool split_halves = has_min;
+    __m256 acc[pairs], acc_hi[pairs];
+    for (int p = 0; p < pairs; ++p) acc[p] = acc_hi[p] = _mm256_setzero_ps();
     __m128 acc_min = _mm_setzero_ps();  // lane r: sum over blocks of m_r * s_a
     const auto pf = detail::next_tile_prefetcher::make<RM>(w, w_stride, nb);
     for (std::size_t b = 0; b < nb; ++b) {
@@ -146,11 +170,18 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
                                    acc_min);
         for (int p = 0; p < pairs; ++p) {
             const nibble_pair q = traits::values(rows[2 * p][b], rows[2 * p + 1][b]);
-            const __m256i sum = _mm256_add_epi32(bias, I::madd_u8_i8_pair(q.lo, a_lo, q.hi, a_hi));
-            acc[p] = _mm256_fmadd_ps(spread_pair(scales, 2 * p), _mm256_cvtepi32_ps(sum), acc[p]);
+            const __m256 scale = spread_pair(scales, 2 * p);
+            if constexpr (split_halves) {
+                acc[p] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(I::madd_u8_i8(q.lo, a_lo)), acc[p]);
+                acc_hi[p] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(I::madd_u8_i8(q.hi, a_hi)), acc_hi[p]);
+            } else {
+                const __m256i sum = _mm256_add_epi32(bias, I::madd_u8_i8_pair(q.lo, a_lo, q.hi, a_hi));
+                acc[p] = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(sum), acc[p]);
+            }
         }
     }
-    store_pair_sums<RM>(acc, acc_min, y);
+    if constexpr (split_halves) store_pair_sums_split<RM>(acc, acc_hi, acc_min, y);
+    else store_pair_sums<RM>(acc, acc_min, y);
 }
 
 // What the GEMM tile needs of an activation block besides its quants: the q4_0 offset
