@@ -280,12 +280,11 @@ inline void nibble_gemm_tile(const std::byte* w, std::size_t w_stride, const std
 // Tile policy: a GEMV over a row range computes the activation side data once, then walks the
 // rows in tiles of GemvRM with the pair kernel (an odd last row takes the generic tile); GEMM
 // tiles use the generic tile.
-// PairGemm: GEMM tiles of more than one token use the row-pair tile too. Off for q4_1, which
-// keeps the generic GEMM tile with the pair GEMV tile for one-token edge columns: with the pair
-// GEMM, hearth's SmolLM2 (q4_1) perplexity no longer varied with the batch size, and that
-// variation is what tests/perplexity estimates the 4-bit-key noise of its bound from (the one
-// realization left, -1.69% against llama.cpp, fell outside 0.5%). Kept until that bound gets a
-// sounder noise estimate (issue #4).
+// PairGemm: GEMM tiles of more than one token use the row-pair tile too. Off for q4_1, whose
+// generic GEMM tile already sums in llama.cpp's order (eight float lanes per row, as
+// vec_dot_q4_1_q8_1), so prefill logits are bit-identical to llama.cpp's at every batch size;
+// the pair GEMM tile folds elements 0-15 and 16-31 into one integer lane first. Its one-token
+// edge columns take the pair GEMV tile, which keeps the same lanes.
 template <class I, class Kernel, int GemvRM, int GemmRM, int GemmRN, bool PairGemm = true>
 struct nibble_policy {
     static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
