@@ -2,6 +2,7 @@
 // Tolerance: float lanes with xsimd's exp/tanh (accurate to ~1e-7 relative) and a different
 // summation order than the scalar loop: 2e-6 relative per element is several ulps of headroom.
 #include "cpu_test_support.hpp"
+#include <hearth/fp16.hpp>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -64,9 +65,36 @@ TEST_CASE("ops: activations match double-precision formulas", "[cpu][ops]") {
             wgg[i] = gelu_d(x[i]) * u[i];
         }
         check_rel(s, ws, 2e-6, 1e-6);
-        check_rel(g, wg, 2e-6, 1e-6);
         check_rel(sg, wsg, 2e-6, 1e-6);
-        check_rel(gg, wgg, 2e-6, 1e-6);
+        // GELU is llama.cpp's fp16 table: the input rounded to fp16 (moving GELU by at most
+        // |gelu'| <= 1.13 times 2^-11 |x|) and the output rounded to fp16 (2^-11 |gelu|).
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("x = " << x[i] << " got " << g[i] << " want " << wg[i]);
+            const double tol = std::ldexp(1.0, -11) * (1.13 * std::fabs(x[i]) + std::fabs(wg[i])) + 1e-7;
+            CHECK(std::fabs(g[i] - wg[i]) <= tol);
+            CHECK(std::fabs(gg[i] - wgg[i]) <= tol * std::fabs(u[i]) + 1e-7);
+            CHECK(gg[i] == g[i] * u[i]);
+        }
+    }
+}
+
+TEST_CASE("ops: GELU is llama.cpp's fp16 table, clamped outside [-10, 10]", "[cpu][ops]") {
+    const std::vector<float> x = {-12.0f, -10.0f, -9.99f, -3.0f, -0.5f, 0.0f, 1e-3f, 0.7f, 2.5f, 9.99f, 10.0f, 31.0f};
+    std::vector<float> g(x.size()), gg(x.size());
+    const std::vector<float> u(x.size(), 2.0f);
+    hc::gelu<arch>(x.data(), g.data(), x.size());
+    hc::geglu<arch>(x.data(), u.data(), gg.data(), x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        INFO("x = " << x[i]);
+        if (x[i] <= -10.0f) CHECK(g[i] == 0.0f);
+        else if (x[i] >= 10.0f) CHECK(g[i] == x[i]);
+        else {
+            // An fp16 value, equal to GELU of the fp16-rounded input, rounded to fp16.
+            const float xr = hearth::fp16_to_fp32(hearth::fp32_to_fp16(x[i]));
+            CHECK(hearth::fp16_to_fp32(hearth::fp32_to_fp16(g[i])) == g[i]);
+            CHECK(g[i] == hearth::fp16_to_fp32(hearth::fp32_to_fp16(static_cast<float>(gelu_d(xr)))));
+        }
+        CHECK(gg[i] == g[i] * 2.0f);
     }
 }
 

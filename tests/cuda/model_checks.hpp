@@ -125,10 +125,13 @@ void check_model_ops(B& b, const std::string& file, hearth::cache_types cache) {
     auto m = hearth::model<lockstep<B>>::open(ls, path);
     greedy(m, cache, m->vocab().encode("The capital of France is", true, false), 3);
     for (const auto& [op, worst] : ls.worst()) {
+        // geglu: the CPU rounds GELU's input and output to fp16 (llama.cpp's CPU table), the GPU
+        // does not (llama.cpp's GPU builds do not): 2^-11 each, 1e-3 of the largest output.
         const double bound = op.starts_with("matmul") || op == "rope" ? 2e-5
                              : op == "attention"                      ? 1e-4
-                             : op.starts_with("rms_norm") || op == "swiglu" || op == "geglu" ? 1e-5
-                                                                                               : 0.0;
+                             : op == "geglu"                          ? 1e-3
+                             : op.starts_with("rms_norm") || op == "swiglu" ? 1e-5
+                                                                            : 0.0;
         INFO(file << " cache " << type_name(cache.k) << "/" << type_name(cache.v) << ": " << op << " differs by " << worst
                   << " (bound " << bound << ")");
         CHECK(worst <= bound);

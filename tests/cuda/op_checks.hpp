@@ -8,7 +8,8 @@
 //     same adds and one multiply), the KV cache bytes (ggml's reference quantizers);
 //   - matmul 2e-5: the same rounded activations and integer block sums, floats summed in another order;
 //   - rms_norm 1e-5 (sum of squares in another order), rope 2e-5 (the platform's cos/sin, FMA
-//     contraction), swiglu/geglu 1e-5 (the platform's exp/tanh);
+//     contraction), swiglu/geglu 1e-5 (the platform's exp/tanh; geglu against the f32 formula,
+//     since the CPU's GELU is llama.cpp's fp16 table);
 //   - attention 1e-4: same rounded query and keys; scores, exponentials and weighted sums in
 //     another order (and the CPU's SIMD exp).
 #include "cuda_test_support.hpp"
@@ -65,7 +66,12 @@ void check_elementwise(B& b) {
         if (glu) b.geglu(g.g, u.g, o.g), cpu().geglu(g.c, u.c, o.c);
         else b.swiglu(g.g, u.g, o.g), cpu().swiglu(g.c, u.c, o.c);
         INFO((glu ? "geglu" : "swiglu"));
-        CHECK(max_rel_diff(read(b, o.g), read(cpu(), o.c)) < 1e-5);
+        // The CPU's GELU is llama.cpp's fp16 table (within 2^-10 of GELU); the GPU computes it in
+        // f32, as llama.cpp's GPU builds do, and is held to the f32 formula instead.
+        std::vector<float> want = read(cpu(), o.c);
+        if (glu)
+            for (std::size_t i = 0; i < want.size(); ++i) want[i] = hearth::cpu::detail::gelu_scalar(xa[i]) * xb[i];
+        CHECK(max_rel_diff(read(b, o.g), want) < 1e-5);
     }
     // Strided views: the second half of the columns of a wider tensor.
     {

@@ -44,8 +44,13 @@ TEST_CASE("vulkan: swiglu and geglu", "[vulkan][ops]") {
     auto o = make_both(3, 300, std::vector<float>(900, 0.0f));
     gpu().swiglu(g.g, u.g, o.g), cpu().swiglu(g.c, u.c, o.c);
     CHECK(max_rel_diff(read_gpu(o.g), read_cpu(o.c)) < 1e-5);
-    gpu().geglu(g.g, u.g, o.g), cpu().geglu(g.c, u.c, o.c);
-    CHECK(max_rel_diff(read_gpu(o.g), read_cpu(o.c)) < 1e-5);
+    // The CPU's GELU is llama.cpp's fp16 table (within 2^-10); the shader computes it in f32, as
+    // llama.cpp's GPU builds do, and is held to the f32 formula.
+    gpu().geglu(g.g, u.g, o.g);
+    const auto gate = random_floats(3 * 300, 6, -12.0f, 12.0f), up = random_floats(3 * 300, 7);
+    std::vector<float> want(900);
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] = hearth::cpu::detail::gelu_scalar(gate[i]) * up[i];
+    CHECK(max_rel_diff(read_gpu(o.g), want) < 1e-5);
     CHECK(validation_errors() == 0);
 }
 

@@ -5,11 +5,13 @@
 // loop, which handles the tail and is the whole kernel for the scalar reference tag.
 // In-place use (y == a or y == x) is allowed everywhere: each element is read before it is written.
 #include <hearth/cpu/simd.hpp>
+#include <hearth/fp16.hpp>
 #include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu {
@@ -61,13 +63,29 @@ inline float silu_scalar(float x) noexcept { return x / (1.0f + std::exp(-x)); }
 inline float gelu_scalar(float x) noexcept {
     return 0.5f * x * (1.0f + std::tanh(sqrt_2_over_pi * x * (1.0f + gelu_coef_a * x * x)));
 }
+// GELU the way llama.cpp's CPU build computes it (GGML_GELU_FP16, used by every CPU arch): x is
+// rounded to fp16 and looked up in a table that holds, for each of the 65536 fp16 values, its
+// GELU rounded to fp16; x <= -10 gives 0 and x >= 10 gives x. The result is thus within about
+// 2^-11 relative of gelu_scalar, but it is llama.cpp's: Gemma's FFN output then matches its
+// bit for bit instead of differing in nearly every element. (llama.cpp's GPU builds compute
+// GELU in f32, and so do hearth's.)
+inline const f16_bits* gelu_fp16_table() {
+    static const std::vector<f16_bits> table = [] {
+        std::vector<f16_bits> t(std::size_t{1} << 16);
+        for (std::size_t i = 0; i < t.size(); ++i)
+            t[i] = fp32_to_fp16(gelu_scalar(fp16_to_fp32(static_cast<f16_bits>(i))));
+        return t;
+    }();
+    return table.data();
+}
+inline float gelu_fp16(float x, const f16_bits* table) noexcept {
+    if (x <= -10.0f) return 0.0f;
+    if (x >= 10.0f) return x;
+    return fp16_to_fp32(table[fp32_to_fp16(x)]);
+}
 // ggml's vectorised SiLU: x / (1 + exp(-x)) with the exp above, -x as 0 - x. (Its scalar tail,
 // like silu_scalar, uses the C library's expf.)
 template <class B> B silu_batch(const B& x) { return x / (B(1.0f) + exp_optimized_routines(B(0.0f) - x)); }
-template <class B> B gelu_batch(const B& x) {
-    const B inner = B(sqrt_2_over_pi) * x * xsimd::fma(B(gelu_coef_a), x * x, B(1.0f));
-    return B(0.5f) * x * (B(1.0f) + xsimd::tanh(inner));
-}
 
 // Applies a binary functor lane-wise: f(batch, batch) for the SIMD part, f(float, float) for the rest.
 template <class Arch, class F>
@@ -115,11 +133,11 @@ template <class Arch> void silu(const float* x, float* y, std::size_t n) {
     });
 }
 
+// GELU and GEGLU go through the fp16 table for every arch, as in llama.cpp (a lookup, so there
+// is no SIMD body to keep apart from the scalar one).
 template <class Arch> void gelu(const float* x, float* y, std::size_t n) {
-    detail::unary_map<Arch>(x, y, n, [](auto p) {
-        if constexpr (std::is_same_v<decltype(p), float>) return detail::gelu_scalar(p);
-        else return detail::gelu_batch(p);
-    });
+    const f16_bits* table = detail::gelu_fp16_table();
+    for (std::size_t i = 0; i < n; ++i) y[i] = detail::gelu_fp16(x[i], table);
 }
 
 // silu(gate) * up: the FFN of LLaMA-family models.
@@ -132,10 +150,8 @@ template <class Arch> void swiglu(const float* gate, const float* up, float* y, 
 
 // gelu(gate) * up: the FFN of Gemma.
 template <class Arch> void geglu(const float* gate, const float* up, float* y, std::size_t n) {
-    detail::binary_map<Arch>(gate, up, y, n, [](auto g, auto u) {
-        if constexpr (std::is_same_v<decltype(g), float>) return detail::gelu_scalar(g) * u;
-        else return detail::gelu_batch(g) * u;
-    });
+    const f16_bits* table = detail::gelu_fp16_table();
+    for (std::size_t i = 0; i < n; ++i) y[i] = detail::gelu_fp16(gate[i], table) * up[i];
 }
 
 // x = cap * tanh(x / cap): Gemma-2's logit soft-capping (final logits and attention scores).
