@@ -313,7 +313,7 @@ private:
         a.corr_low = std::max(0.0f, start);
         a.corr_high = std::min(static_cast<float>(r.n_dims - 1), end);
         a.mscale = r.attn_factor;
-        if (r.ext_factor != 0.0f) a.mscale *= 1.0f + 0.1f * std::log(1.0f / r.freq_scale);
+        if (r.ext_factor != 0.0f) a.mscale *= std::fma(0.1f, std::log(1.0f / r.freq_scale), 1.0f);  // as the CPU
     }
 
     // Sessions on different threads may share the backend: each op enqueues atomically (the

@@ -40,7 +40,8 @@ HEARTH_CUDA_HD void rope_pair(const rope_args& r, float theta, int i0, float& c,
         const float y = (static_cast<float>(i0 / 2) - r.corr_low) / ::fmaxf(0.001f, r.corr_high - r.corr_low);
         const float ramp = 1.0f - ::fminf(1.0f, ::fmaxf(0.0f, y));
         const float mix = ramp * r.ext_factor;
-        t = theta_interp * (1.0f - mix) + theta_extrap * mix;
+        // The CPU's fused form (cpu/ops/rope.hpp yarn_mix), not left to nvcc's contraction.
+        t = ::fmaf(theta_interp, 1.0f - mix, fmul(theta_extrap, mix));
     }
     c = ::cosf(t) * r.mscale;
     s = ::sinf(t) * r.mscale;
@@ -50,8 +51,9 @@ HEARTH_CUDA_HD void rope_pair(const rope_args& r, float theta, int i0, float& c,
 HEARTH_CUDA_HD void rope_rotate(float* head, int i, int n_dims, bool neox, float c, float s) {
     const int j0 = neox ? i : 2 * i, j1 = neox ? i + n_dims / 2 : 2 * i + 1;
     const float x0 = head[j0], x1 = head[j1];
-    head[j0] = x0 * c - x1 * s;
-    head[j1] = x0 * s + x1 * c;
+    // The CPU's fused forms (cpu/ops/rope.hpp rotate_first/rotate_second), whatever nvcc contracts.
+    head[j0] = ::fmaf(x0, c, -fmul(x1, s));
+    head[j1] = ::fmaf(x0, s, fmul(x1, c));
 }
 
 }  // namespace cuda

@@ -45,8 +45,9 @@ inline void rope_table(const rope_config& r, std::span<const std::int32_t> posit
             if (r.ext_factor != 0.0f) {
                 const float y = (static_cast<float>(i) - low) / std::max(0.001f, high - low);
                 const float mix = (1.0f - std::min(1.0f, std::max(0.0f, y))) * r.ext_factor;
-                t = theta_interp * (1.0f - mix) + theta_extrap * mix;
-                mscale *= 1.0f + 0.1f * std::log(1.0f / r.freq_scale);
+                // The CPU's fused forms (cpu/ops/rope.hpp yarn_mix, yarn_magnitude).
+                t = std::fma(theta_interp, 1.0f - mix, theta_extrap * mix);
+                mscale *= std::fma(0.1f, std::log(1.0f / r.freq_scale), 1.0f);
             }
             out.push_back(std::cos(t) * mscale);
             out.push_back(std::sin(t) * mscale);

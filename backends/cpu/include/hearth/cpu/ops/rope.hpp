@@ -56,6 +56,13 @@ inline float rope_yarn_ramp(float low, float high, int i0) {
     const float y = (static_cast<float>(i0 / 2) - low) / std::max(0.001f, high - low);
     return 1.0f - std::min(1.0f, std::max(0.0f, y));
 }
+// ggml's C (`interp * (1 - mix) + extrap * mix`, `1 + 0.1 * log(1/scale)`) is built with FMA
+// contraction on: GCC fuses the first product into the sum, as in the rotation below. Spelled out,
+// so the result does not hang on -ffp-contract, and the GPU backends can use the same form.
+inline float yarn_mix(float theta_interp, float theta_extrap, float mix) {
+    return std::fma(theta_interp, 1.0f - mix, theta_extrap * mix);
+}
+inline float yarn_magnitude(float freq_scale) { return std::fma(0.1f, std::log(1.0f / freq_scale), 1.0f); }
 }  // namespace detail
 
 inline void rope_compute_angles(int pos, const rope_params& p, rope_angles& out) {
@@ -76,8 +83,8 @@ inline void rope_compute_angles(int pos, const rope_params& p, rope_angles& out)
         float mscale = p.attn_factor;
         if (p.ext_factor != 0.0f) {
             const float mix = detail::rope_yarn_ramp(corr[0], corr[1], i0) * p.ext_factor;
-            t = theta_interp * (1.0f - mix) + theta_extrap * mix;
-            mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
+            t = detail::yarn_mix(theta_interp, theta_extrap, mix);
+            mscale *= detail::yarn_magnitude(p.freq_scale);
         }
         out.cos[static_cast<std::size_t>(i0 / 2)] = std::cos(t) * mscale;
         out.sin[static_cast<std::size_t>(i0 / 2)] = std::sin(t) * mscale;
