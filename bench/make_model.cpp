@@ -52,6 +52,8 @@ constexpr shape shapes[] = {
     {"tinyllama-1.1b", "llama", "llama-spm", 2048, 22, 32, 4, 64, 5632, 32000, 2048, 10000.0f, 1e-5f, false},
     {"llama3.2-3b",    "llama", "llama-spm", 3072, 28, 24, 8, 128, 8192, 128256, 131072, 500000.0f, 1e-5f, true},
     {"qwen3-1.7b",     "qwen3", "gpt-2",     2048, 28, 16, 8, 128, 6144, 151936, 40960, 1000000.0f, 1e-6f, true},
+    // The 7-8B class, for GPU benchmarks (Llama 3.1 8B's shape; its vocabulary is padded).
+    {"llama3.1-8b",    "llama", "llama-spm", 4096, 32, 32, 8, 128, 14336, 128256, 131072, 500000.0f, 1e-5f, false},
     // A few MB: for smoke runs of the harness (bench/compare --quick), not for numbers.
     {"llama-quick",    "llama", "llama-spm", 512, 4, 8, 4, 64, 1536, 32000, 2048, 10000.0f, 1e-5f, false},
 };

@@ -1,10 +1,12 @@
 #pragma once
-// `--backend cpu|vulkan` and `--device N` for the subcommands that run a model. The model graph is
-// a template over the backend type, so a subcommand writes its body once, as a generic lambda
-// taking the backend, and with_backend() calls it with the backend the options pick. The Vulkan
-// backend is offered when the CLI is built with -DHEARTH_VULKAN=ON: the target then links
-// hearth::vulkan, whose headers are on the include path. That is the one place the CLI asks
-// which backends exist (the edge where a backend is chosen), hence the __has_include.
+// `--backend cpu|vulkan|cuda` and `--device N` for the subcommands that run a model. The model
+// graph is a template over the backend type, so a subcommand writes its body once, as a generic
+// lambda taking the backend, and with_backend() calls it with the backend the options pick. The
+// Vulkan backend is offered when the CLI is built with -DHEARTH_VULKAN=ON, the CUDA backend with
+// -DHEARTH_CUDA=ON: the target then links hearth::vulkan or hearth::cuda, whose headers are on the
+// include path (for CUDA, the CLI's one nvcc unit cuda_exec.cu defines hearth::cuda::linked_exec).
+// That is the one place the CLI asks which backends exist (the edge where a backend is chosen),
+// hence the __has_include.
 #include "cli_common.hpp"
 #include <hearth/error.hpp>
 #include <memory>
@@ -16,23 +18,39 @@
 #else
 #define HEARTH_CLI_VULKAN 0
 #endif
+#if __has_include(<hearth/cuda/linked_exec.hpp>)
+#include <hearth/cuda/linked_exec.hpp>
+#define HEARTH_CLI_CUDA 1
+#else
+#define HEARTH_CLI_CUDA 0
+#endif
 
 namespace hearth_cli {
 
 inline constexpr bool vulkan_available = HEARTH_CLI_VULKAN != 0;
+inline constexpr bool cuda_available = HEARTH_CLI_CUDA != 0;
+
+// "cpu or vulkan", "cpu or cuda" ...: the backends this build offers, for --help.
+inline std::string offered_backends() {
+    std::string s = "cpu";
+    if (vulkan_available) s += cuda_available ? ", vulkan" : " or vulkan";
+    if (cuda_available) s += " or cuda";
+    return s;
+}
 
 struct backend_options {
     std::string name = "cpu";
-    int device = -1;  // Vulkan device index; -1: the first discrete GPU, else the first device
+    int device = -1;  // GPU index; -1: Vulkan's first discrete GPU (else its first device), CUDA's device 0
 
     void add_to(CLI::App& cmd) {
         cmd.add_option("--backend", name,
-                       vulkan_available ? "where the model runs: cpu or vulkan"
-                                        : "where the model runs: cpu (this build has no Vulkan backend)")
-            ->check(CLI::IsMember({"cpu", "vulkan"}))
+                       "where the model runs: " + offered_backends() +
+                           (vulkan_available || cuda_available ? "" : " (this build has no GPU backend)"))
+            ->check(CLI::IsMember({"cpu", "vulkan", "cuda"}))
             ->capture_default_str();
         cmd.add_option("--device", device,
-                       "Vulkan device index (with --backend vulkan; default: a discrete GPU if there is one)");
+                       "GPU index (with --backend vulkan: default a discrete GPU if there is one; "
+                       "with --backend cuda: default device 0)");
     }
 };
 
@@ -66,6 +84,28 @@ inline hearth::vulkan::backend& vulkan_backend_for(int device) {
 }
 #endif
 
+#if HEARTH_CLI_CUDA
+inline std::string describe(const hearth::cuda::linked_backend& b) { return b.name(); }
+inline unsigned host_threads(const hearth::cuda::linked_backend&) { return 1; }
+inline std::string gpu_name(const hearth::cuda::linked_backend& b) { return b.name(); }
+
+// As vulkan_backend_for: one per process, and the library's error gains the CLI's way out.
+inline hearth::cuda::linked_backend& cuda_backend_for(int device) {
+    static std::unique_ptr<hearth::cuda::linked_backend> b;
+    if (!b) {
+        hearth::cuda::device_options o;
+        o.device = device < 0 ? 0 : device;
+        try {
+            b = std::make_unique<hearth::cuda::linked_backend>(o);
+        } catch (const hearth::error& e) {
+            if (e.kind() != hearth::errc::device) throw;
+            throw hearth::error(e.kind(), std::string(e.what()) + " (--backend cpu runs the model on the CPU)");
+        }
+    }
+    return *b;
+}
+#endif
+
 // Calls f(backend&) with the backend `bo` picks; f is a generic lambda (one body, any backend).
 template <class F>
 void with_backend(const backend_options& bo, const model_options& mo, F&& f) {
@@ -79,8 +119,19 @@ void with_backend(const backend_options& bo, const model_options& mo, F&& f) {
                             "(configure with -DHEARTH_VULKAN=ON)");
 #endif
     }
+    if (bo.name == "cuda") {
+#if HEARTH_CLI_CUDA
+        f(cuda_backend_for(bo.device));
+        return;
+#else
+        throw hearth::error(hearth::errc::unsupported,
+                            "--backend cuda: this hearth was built without the CUDA backend "
+                            "(configure with -DHEARTH_CUDA=ON; it needs nvcc)");
+#endif
+    }
     if (bo.device >= 0)
-        throw hearth::error(hearth::errc::invalid_argument, "--device picks a Vulkan device: use it with --backend vulkan");
+        throw hearth::error(hearth::errc::invalid_argument,
+                            "--device picks a GPU: use it with --backend vulkan or --backend cuda");
     f(backend_for(mo));
 }
 

@@ -10,7 +10,7 @@
 
 namespace cuda_test {
 
-using gpu_backend = hearth::cuda::basic_backend<gpu_exec>;
+using gpu_backend = hearth::cuda::linked_backend;
 
 inline gpu_backend& gpu() {
     static std::unique_ptr<gpu_backend> b = [] {

@@ -1,43 +1,13 @@
-// The only nvcc translation unit of the device tests: gpu_exec's forwarding to
-// hearth::cuda::device_exec (which instantiates every kernel), and the kernels that check the
-// device primitives of portable.hpp against their host twins.
+// The only nvcc translation unit of the device tests: the definitions of hearth::cuda::linked_exec
+// (which instantiate every kernel), and the kernels that check the device primitives of
+// portable.hpp against their host twins.
 #include "gpu_exec.hpp"
-#include <hearth/cuda/device_exec.cuh>
+#include <hearth/cuda/linked_exec.cuh>
 #include <cstring>
 
 namespace cuda_test {
 
 namespace hc = hearth::cuda;
-
-struct gpu_exec::impl {
-    hc::device_exec e;
-};
-
-gpu_exec::gpu_exec() : impl_(std::make_unique<impl>()) {}
-gpu_exec::~gpu_exec() = default;
-const char* gpu_exec::name() const { return impl_->e.name(); }
-hc::memory gpu_exec::alloc(std::size_t bytes) { return impl_->e.alloc(bytes); }
-void gpu_exec::upload(void* dst, const void* src, std::size_t bytes) { impl_->e.upload(dst, src, bytes); }
-const void* gpu_exec::stage_bytes(const void* data, std::size_t bytes) {
-    return impl_->e.stage(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data), bytes));
-}
-void gpu_exec::read_rows(float* out, const float* src, std::size_t rows, std::size_t cols, std::size_t stride) {
-    impl_->e.read_rows(out, src, rows, cols, stride);
-}
-void gpu_exec::write_rows(float* dst, std::size_t stride, const float* in, std::size_t rows, std::size_t cols) {
-    impl_->e.write_rows(dst, stride, in, rows, cols);
-}
-void gpu_exec::read_bytes(void* out, const void* src, std::size_t bytes) { impl_->e.read_bytes(out, src, bytes); }
-void gpu_exec::quantize(const hc::quantize_args& a) { impl_->e.quantize(a); }
-void gpu_exec::matmul(const hc::matmul_args& a) { impl_->e.matmul(a); }
-void gpu_exec::get_rows(const hc::get_rows_args& a) { impl_->e.get_rows(a); }
-void gpu_exec::eltwise(const hc::eltwise_args& a) { impl_->e.eltwise(a); }
-void gpu_exec::rms_norm(const hc::rms_norm_args& a) { impl_->e.rms_norm(a); }
-void gpu_exec::rope(const hc::rope_args& a) { impl_->e.rope(a); }
-void gpu_exec::hadamard(const hc::hadamard_args& a) { impl_->e.hadamard(a); }
-void gpu_exec::kv_store(const hc::kv_store_args& a) { impl_->e.kv_store(a); }
-void gpu_exec::attention(const hc::attention_args& a) { impl_->e.attention(a); }
-void* gpu_exec::stream() { return impl_->e.stream(); }
 
 namespace {
 

@@ -14,6 +14,7 @@
 // A machine without a usable device or driver gets hearth::error(errc::device) from the
 // constructor, saying what to do.
 #include <hearth/cuda/check.cuh>
+#include <hearth/cuda/device_options.hpp>
 #include <hearth/cuda/kernels/attention.cuh>
 #include <hearth/cuda/kernels/matmul.cuh>
 #include <hearth/cuda/kernels/quantize.cuh>
@@ -30,12 +31,6 @@
 
 HEARTH_NAMESPACE_BEGIN
 namespace cuda {
-
-struct device_options {
-    int device = 0;                              // CUDA device index (after CUDA_VISIBLE_DEVICES)
-    std::size_t staging_bytes = 8u << 20;        // each of the two pinned weight-upload buffers
-    std::size_t ring_bytes = 1u << 20;           // pinned ring for per-op arrays (grows if needed)
-};
 
 // Launches a kernel on the stream: the `Launch` the kernels' run_* functions are written against
 // (the SIMT test harness supplies another one that runs the same kernels on the host).
