@@ -55,7 +55,7 @@ public:
 
     // ---- memory ----------------------------------------------------------------------------
     weight load(const gguf::tensor_view& t) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         weight w;
         w.cols = static_cast<std::size_t>(t.ne[0]), w.rows = static_cast<std::size_t>(t.rows());
         if (w.rows == 1) {  // vectors are read element-wise by the ops: keep them as f32
@@ -85,29 +85,29 @@ public:
     }
 
     tensor alloc(std::size_t rows, std::size_t cols) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         tensor t;
         t.storage = exec_.alloc(std::max<std::size_t>(1, rows * cols) * sizeof(float));
         t.data = reinterpret_cast<float*>(t.storage.get()), t.n_rows = rows, t.n_cols = cols, t.stride = cols;
         return t;
     }
     tensor rows(const tensor& t, std::size_t first, std::size_t count) const {
-        check(first + count <= t.n_rows, "rows", "rows " + std::to_string(first) + ".." + std::to_string(first + count) +
-                                                     " of a tensor of " + std::to_string(t.n_rows));
+        check(first + count <= t.n_rows, "rows", [&] { return "rows " + std::to_string(first) + ".." + std::to_string(first + count) +
+                                                     " of a tensor of " + std::to_string(t.n_rows); });
         tensor v = t;
         v.data = t.data + first * t.stride, v.n_rows = count;
         return v;
     }
     tensor cols(const tensor& t, std::size_t first, std::size_t count) const {
-        check(first + count <= t.n_cols, "cols", "columns " + std::to_string(first) + ".." +
+        check(first + count <= t.n_cols, "cols", [&] { return "columns " + std::to_string(first) + ".." +
                                                      std::to_string(first + count) + " of a tensor of " +
-                                                     std::to_string(t.n_cols));
+                                                     std::to_string(t.n_cols); });
         tensor v = t;
         v.data = t.data + first, v.n_cols = count;
         return v;
     }
     kv_layer alloc_kv(dtype k, dtype v, std::uint32_t cells, std::uint32_t heads, std::uint32_t hdk, std::uint32_t hdv) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         for (dtype t : {k, v})
             if (!kv_type_supported(t))
                 throw error(errc::unsupported, "cuda: KV cache type " + std::string(traits(t).name) +
@@ -128,21 +128,21 @@ public:
 
     // Copies a tensor to host memory (row-major, packed) after every op enqueued before.
     void read(const tensor& t, std::span<float> out) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         check(out.size() >= t.n_rows * t.n_cols, "read",
-              "the output holds " + std::to_string(out.size()) + " floats, the tensor " + std::to_string(t.n_rows * t.n_cols));
+              [&] { return "the output holds " + std::to_string(out.size()) + " floats, the tensor " + std::to_string(t.n_rows * t.n_cols); });
         exec_.read_rows(out.data(), t.data, t.n_rows, t.n_cols, t.stride);
     }
     // Copies host values (row-major, packed) into a tensor, ordered with the ops.
     void write(const tensor& t, std::span<const float> in) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         check(in.size() >= t.n_rows * t.n_cols, "write",
-              std::to_string(in.size()) + " floats for a tensor of " + std::to_string(t.n_rows * t.n_cols));
+              [&] { return std::to_string(in.size()) + " floats for a tensor of " + std::to_string(t.n_rows * t.n_cols); });
         exec_.write_rows(t.data, t.stride, in.data(), t.n_rows, t.n_cols);
     }
     // The raw bytes of a KV cache layer (tests compare them with the CPU backend's).
     void read_kv(const kv_layer& kv, std::vector<std::byte>& k, std::vector<std::byte>& v) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         k.resize(kv.k_row_bytes * kv.n_cells), v.resize(kv.v_row_bytes * kv.n_cells);
         exec_.read_bytes(k.data(), kv.k.get(), k.size());
         exec_.read_bytes(v.data(), kv.v.get(), v.size());
@@ -150,9 +150,9 @@ public:
 
     // ---- ops -------------------------------------------------------------------------------
     void get_rows(const weight& table, std::span<const std::int32_t> ids, tensor& out) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         check(out.n_rows >= ids.size() && out.n_cols == table.cols, "get_rows",
-              std::to_string(ids.size()) + " rows of " + std::to_string(table.cols) + " into a " + shape(out) + " tensor");
+              [&] { return std::to_string(ids.size()) + " rows of " + std::to_string(table.cols) + " into a " + shape(out) + " tensor"; });
         for (std::size_t i = 0; i < ids.size(); ++i)
             if (ids[i] < 0 || static_cast<std::size_t>(ids[i]) >= table.rows)
                 throw error(errc::out_of_range, "get_rows: id " + std::to_string(ids[i]) + " at position " +
@@ -163,42 +163,45 @@ public:
     }
 
     void matmul(const weight& w, const tensor& x, tensor& y) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const std::lock_guard<std::mutex> lock(mutex_);  // keeps the rounded activations: see rounded_
         check(x.n_cols == w.cols && y.n_cols == w.rows && y.n_rows == x.n_rows, "matmul",
-              shape(x) + " times a " + std::to_string(w.rows) + "x" + std::to_string(w.cols) + " weight into " + shape(y));
+              [&] { return shape(x) + " times a " + std::to_string(w.rows) + "x" + std::to_string(w.cols) + " weight into " + shape(y); });
         if (x.n_rows == 0 || w.rows == 0) return;
         const act_kind act = act_kind_of(w.type);
         check_act_width(act, w.cols, "cuda matmul");
         const std::size_t act_bytes = layout_of(act, w.cols).row_bytes * x.n_rows;
-        if (act_capacity_ < act_bytes) act_ = exec_.alloc(act_bytes), act_capacity_ = act_bytes;
-        exec_.quantize({act, x.data, x.stride, x.n_rows, w.cols, act_.get()});
+        if (act_capacity_ < act_bytes) act_ = exec_.alloc(act_bytes), act_capacity_ = act_bytes, rounded_ = {};
+        const rounded_rows want{x.data, x.stride, x.n_rows, w.cols, act};
+        if (!(rounded_ == want)) exec_.quantize({act, x.data, x.stride, x.n_rows, w.cols, act_.get()}), rounded_ = want;
+        // y may be x itself (or overlap it): then the next matmul must round its input afresh.
+        if (y.data == x.data) rounded_ = {};
         exec_.matmul({w.type, w.data, w.row_bytes, w.rows, w.cols, act_.get(), x.n_rows, y.data, y.stride});
     }
 
     void add_bias(tensor& y, const weight& b) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         check_vector(b, y.n_cols, "add_bias");
         exec_.eltwise({eltwise_op::bias, y.data, y.stride, y.data, y.stride, b.f32, 0, y.n_rows, y.n_cols, 0.0f});
     }
     void rms_norm(const tensor& x, const weight* w, tensor& y, float eps) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         if (w) check_vector(*w, x.n_cols, "rms_norm");
         same_shape(x, y, "rms_norm");
         exec_.rms_norm({x.data, x.stride, y.data, y.stride, x.n_rows, 1, x.n_cols, w ? w->f32 : nullptr, eps});
     }
     void rms_norm_heads(tensor& x, const weight& w, std::uint32_t head_dim, float eps) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         check_vector(w, head_dim, "rms_norm_heads");
-        check(head_dim > 0 && x.n_cols % head_dim == 0, "rms_norm_heads", "rows of " + std::to_string(x.n_cols) +
-                                                                               " are not whole heads of " + std::to_string(head_dim));
+        check(head_dim > 0 && x.n_cols % head_dim == 0, "rms_norm_heads", [&] { return "rows of " + std::to_string(x.n_cols) +
+                                                                               " are not whole heads of " + std::to_string(head_dim); });
         exec_.rms_norm({x.data, x.stride, x.data, x.stride, x.n_rows, x.n_cols / head_dim, head_dim, w.f32, eps});
     }
     void rope(tensor& x, std::uint32_t head_dim, std::span<const std::int32_t> positions, const rope_config& r,
               const weight* freq_factors) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         check(head_dim > 0 && x.n_cols % head_dim == 0 && positions.size() >= x.n_rows, "rope",
-              shape(x) + " with heads of " + std::to_string(head_dim) + " and " + std::to_string(positions.size()) +
-                  " positions");
+              [&] { return shape(x) + " with heads of " + std::to_string(head_dim) + " and " + std::to_string(positions.size()) +
+                  " positions"; });
         if (r.n_dims <= 0 || r.n_dims % 2 != 0 || r.n_dims > static_cast<int>(head_dim) || r.n_dims > max_rope_dims)
             throw error(errc::invalid_argument, "rope: n_dims must be even, positive, at most the head size " +
                                                     std::to_string(head_dim) + " and at most " +
@@ -215,29 +218,29 @@ public:
         exec_.rope(a);
     }
     void add(tensor& y, const tensor& x) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         same_shape(y, x, "add");
         exec_.eltwise({eltwise_op::add, y.data, y.stride, y.data, y.stride, x.data, x.stride, y.n_rows, y.n_cols, 0.0f});
     }
     void scale(tensor& x, float s) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         exec_.eltwise({eltwise_op::scale, x.data, x.stride, x.data, x.stride, nullptr, 0, x.n_rows, x.n_cols, s});
     }
     void hadamard(tensor& x, std::uint32_t block) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         check(block > 0 && (block & (block - 1)) == 0 && block <= max_hadamard_block && x.n_cols % block == 0,
-              "hadamard", "blocks of " + std::to_string(block) + " (a power of two up to " +
-                              std::to_string(max_hadamard_block) + ") in rows of " + std::to_string(x.n_cols));
+              "hadamard", [&] { return "blocks of " + std::to_string(block) + " (a power of two up to " +
+                              std::to_string(max_hadamard_block) + ") in rows of " + std::to_string(x.n_cols); });
         exec_.hadamard({x.data, x.stride, x.n_rows, x.n_cols, block, 1.0f / std::sqrt(static_cast<float>(block))});
     }
     void swiglu(const tensor& gate, const tensor& up, tensor& out) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         same_shape(gate, up, "swiglu"), same_shape(gate, out, "swiglu");
         exec_.eltwise({eltwise_op::swiglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride, out.n_rows,
                        out.n_cols, 0.0f});
     }
     void geglu(const tensor& gate, const tensor& up, tensor& out) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         same_shape(gate, up, "geglu"), same_shape(gate, out, "geglu");
         exec_.eltwise({eltwise_op::geglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride, out.n_rows,
                        out.n_cols, 0.0f});
@@ -246,21 +249,21 @@ public:
     // Stores the batch's k and v rows in their cells (quantized on the executor), then attends.
     void attention(kv_layer& kv, const tensor& q, const tensor& k, const tensor& v, const attention_batch& batch,
                    const attention_params& ap, tensor& out) {
-        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto lock = lock_op();
         const std::size_t n = batch.positions.size();
         check(ap.n_head_kv == kv.n_head_kv && ap.head_dim_k == kv.head_dim_k && ap.head_dim_v == kv.head_dim_v &&
                   ap.n_head_kv > 0 && ap.n_head % ap.n_head_kv == 0,
-              "attention", "parameters do not match the KV layer (" + std::to_string(ap.n_head) + " heads, " +
-                               std::to_string(ap.n_head_kv) + " kv heads)");
+              "attention", [&] { return "parameters do not match the KV layer (" + std::to_string(ap.n_head) + " heads, " +
+                               std::to_string(ap.n_head_kv) + " kv heads)"; });
         check(q.n_rows == n && k.n_rows == n && v.n_rows == n && out.n_rows == n &&
                   q.n_cols == std::size_t{ap.n_head} * ap.head_dim_k && k.n_cols == std::size_t{ap.n_head_kv} * ap.head_dim_k &&
                   v.n_cols == std::size_t{ap.n_head_kv} * ap.head_dim_v && out.n_cols == std::size_t{ap.n_head} * ap.head_dim_v &&
                   batch.seq_ids.size() == n && batch.slots.size() == n,
-              "attention", "q " + shape(q) + ", k " + shape(k) + ", v " + shape(v) + ", out " + shape(out) + " for " +
-                               std::to_string(n) + " tokens");
+              "attention", [&] { return "q " + shape(q) + ", k " + shape(k) + ", v " + shape(v) + ", out " + shape(out) + " for " +
+                               std::to_string(n) + " tokens"; });
         check(batch.n_cells_used <= kv.n_cells && batch.cell_pos.size() >= batch.n_cells_used &&
                   batch.cell_seq.size() >= batch.n_cells_used,
-              "attention", std::to_string(batch.n_cells_used) + " cells in use of " + std::to_string(kv.n_cells));
+              "attention", [&] { return std::to_string(batch.n_cells_used) + " cells in use of " + std::to_string(kv.n_cells); });
         for (std::size_t i = 0; i < n; ++i)
             if (batch.slots[i] >= kv.n_cells)
                 throw error(errc::out_of_range, "attention: token " + std::to_string(i) + " goes to cell " +
@@ -288,16 +291,18 @@ public:
     }
 
 private:
-    static void check(bool ok, const char* op, const std::string& what) {
-        if (!ok) throw error(errc::invalid_argument, std::string("cuda ") + op + ": " + what);
+    // `what` makes the message only when the check fails: these run on every op of every forward.
+    template <class What>
+    static void check(bool ok, const char* op, What&& what) {
+        if (!ok) throw error(errc::invalid_argument, std::string("cuda ") + op + ": " + what());
     }
     static std::string shape(const tensor& t) { return std::to_string(t.n_rows) + "x" + std::to_string(t.n_cols); }
     static void same_shape(const tensor& a, const tensor& b, const char* op) {
-        check(a.n_rows == b.n_rows && a.n_cols == b.n_cols, op, shape(a) + " against " + shape(b));
+        check(a.n_rows == b.n_rows && a.n_cols == b.n_cols, op, [&] { return shape(a) + " against " + shape(b); });
     }
     static void check_vector(const weight& w, std::size_t n, const char* op) {
         check(w.rows == 1 && w.cols == n && w.f32, op,
-              "needs a vector of " + std::to_string(n) + " values, got " + std::to_string(w.rows) + "x" + std::to_string(w.cols));
+              [&] { return "needs a vector of " + std::to_string(n) + " values, got " + std::to_string(w.rows) + "x" + std::to_string(w.cols); });
     }
 
     // The per-config rope constants, computed as the CPU backend computes them (float math, same
@@ -318,10 +323,28 @@ private:
 
     // Sessions on different threads may share the backend: each op enqueues atomically (the
     // activation scratch, the executor's argument ring and attention partials are shared).
+    // Every op but matmul may write any tensor, so it forgets which rows act_ holds rounded.
+    std::unique_lock<std::mutex> lock_op() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        rounded_ = {};
+        return lock;
+    }
+
+    // Which rows act_ holds, rounded for which format. Consecutive matmuls of one input (q, k and
+    // v of a layer; its gate and up) round it once: the model graph writes their outputs to other
+    // tensors, and any other op in between clears this.
+    struct rounded_rows {
+        const float* x = nullptr;
+        std::size_t stride = 0, rows = 0, cols = 0;
+        act_kind act{};
+        bool operator==(const rounded_rows&) const = default;
+    };
+
     std::mutex mutex_;
     Exec exec_;
     memory act_;  // activation rows rounded for the matmul (reused by every matmul, stream-ordered)
     std::size_t act_capacity_ = 0;
+    rounded_rows rounded_;
 };
 
 }  // namespace cuda

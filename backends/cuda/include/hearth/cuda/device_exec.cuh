@@ -24,10 +24,12 @@
 #include <hearth/error.hpp>
 #include <cuda_runtime.h>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cuda {
@@ -104,6 +106,8 @@ public:
         name_ = std::string("cuda (") + prop.name + ", sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
         check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
         launch_.stream = stream_;
+        const char* env = std::getenv("HEARTH_CUDA_GRAPHS");
+        graphs_ = env && *env ? std::string(env) != "0" : o.graphs;
         try {
             staging_bytes_ = o.staging_bytes ? o.staging_bytes : 1;
             for (int i = 0; i < 2; ++i) {
@@ -121,14 +125,24 @@ public:
     ~device_exec() { release(); }
 
     const char* name() const { return name_.c_str(); }
-    cudaStream_t stream() const { return stream_; }
+    // For a program's own kernels: what was enqueued before runs first (a graph being captured is
+    // launched now, so work on the stream keeps its order).
+    cudaStream_t stream() {
+        flush();
+        return stream_;
+    }
     int device() const { return device_; }
+    bool graphs() const { return graphs_; }
 
     // ---- memory ----------------------------------------------------------------------------
-    memory alloc(std::size_t bytes) { return detail::make_device(bytes, stream_, "a tensor"); }
+    memory alloc(std::size_t bytes) {
+        flush();  // allocating (and freeing what it replaces) is no part of a graph
+        return detail::make_device(bytes, stream_, "a tensor");
+    }
 
     // From (mapped) host memory to the device, through the pinned buffers in turns.
     void upload(void* dst, const void* src, std::size_t bytes) {
+        flush();
         auto* d = static_cast<std::uint8_t*>(dst);
         const auto* s = static_cast<const std::uint8_t*>(src);
         for (std::size_t off = 0; off < bytes; off += staging_bytes_) {
@@ -141,16 +155,26 @@ public:
         }
     }
 
-    // A device copy of a small host array, readable by the ops enqueued after this call.
+    // A device copy of a small host array, readable by the ops enqueued after this call. Every
+    // layer of a forward stages the same arrays (positions, cells, slots): one already in the
+    // ring with the same bytes is reused rather than copied again.
     template <class T>
     const T* stage(std::span<const T> host) {
         const std::size_t bytes = host.size_bytes();
         if (bytes == 0) return nullptr;
-        if (bytes > ring_bytes_) grow_ring(2 * bytes);
+        begin_capture();
+        for (const staged_array& s : staged_list_)
+            if (s.bytes == bytes && std::memcmp(ring_host_.get() + s.at, host.data(), bytes) == 0)
+                return reinterpret_cast<const T*>(ring_dev_.get() + s.at);
+        if (bytes > ring_bytes_) flush(), grow_ring(2 * bytes);
         if (ring_at_ + bytes > ring_bytes_) {
+            flush();
             check_cuda(cudaStreamSynchronize(stream_), "waiting for the ring of op arguments");
-            ring_at_ = 0;
+            ring_at_ = 0, staged_list_.clear();
         }
+        if (staged_list_.size() == max_staged_list) staged_list_.erase(staged_list_.begin());
+        staged_list_.push_back({ring_at_, bytes});
+        begin_capture();
         std::memcpy(ring_host_.get() + ring_at_, host.data(), bytes);
         check_cuda(cudaMemcpyAsync(ring_dev_.get() + ring_at_, ring_host_.get() + ring_at_, bytes, cudaMemcpyHostToDevice,
                                    stream_),
@@ -161,6 +185,7 @@ public:
     }
 
     void read_rows(float* out, const float* src, std::size_t rows, std::size_t cols, std::size_t stride) {
+        flush();
         if (rows * cols)
             check_cuda(cudaMemcpy2DAsync(out, cols * sizeof(float), src, stride * sizeof(float), cols * sizeof(float), rows,
                                          cudaMemcpyDeviceToHost, stream_),
@@ -168,45 +193,131 @@ public:
         synchronize();
     }
     void write_rows(float* dst, std::size_t stride, const float* in, std::size_t rows, std::size_t cols) {
+        flush();  // from pageable memory: not capturable
         if (rows * cols)
             check_cuda(cudaMemcpy2DAsync(dst, stride * sizeof(float), in, cols * sizeof(float), cols * sizeof(float), rows,
                                          cudaMemcpyHostToDevice, stream_),
                        "writing a tensor");
     }
     void read_bytes(void* out, const void* src, std::size_t bytes) {
+        flush();
         if (bytes) check_cuda(cudaMemcpyAsync(out, src, bytes, cudaMemcpyDeviceToHost, stream_), "reading device memory");
         synchronize();
     }
     // Waits for every op enqueued so far; errors raised inside kernels are reported here.
-    void synchronize() { check_cuda(cudaStreamSynchronize(stream_), "running the enqueued kernels"); }
+    void synchronize() {
+        flush();
+        check_cuda(cudaStreamSynchronize(stream_), "running the enqueued kernels");
+    }
 
     // ---- ops -------------------------------------------------------------------------------
-    void quantize(const quantize_args& a) { kernels::run_quantize(launch_, a), check_launch("quantize kernel"); }
-    void matmul(const matmul_args& a) { kernels::run_matmul(launch_, a), check_launch("matmul kernel"); }
-    void get_rows(const get_rows_args& a) { kernels::run_get_rows(launch_, a), check_launch("get_rows kernel"); }
-    void eltwise(const eltwise_args& a) { kernels::run_eltwise(launch_, a), check_launch("element-wise kernel"); }
-    void rms_norm(const rms_norm_args& a) { kernels::run_rms_norm(launch_, a), check_launch("rms_norm kernel"); }
-    void rope(const rope_args& a) { kernels::run_rope(launch_, a), check_launch("rope kernel"); }
-    void hadamard(const hadamard_args& a) { kernels::run_hadamard(launch_, a), check_launch("hadamard kernel"); }
-    void kv_store(const kv_store_args& a) { kernels::run_kv_store(launch_, a), check_launch("KV store kernel"); }
+    void quantize(const quantize_args& a) { enqueue("quantize kernel", [&] { kernels::run_quantize(launch_, a); }); }
+    void matmul(const matmul_args& a) { enqueue("matmul kernel", [&] { kernels::run_matmul(launch_, a); }); }
+    void get_rows(const get_rows_args& a) { enqueue("get_rows kernel", [&] { kernels::run_get_rows(launch_, a); }); }
+    void eltwise(const eltwise_args& a) { enqueue("element-wise kernel", [&] { kernels::run_eltwise(launch_, a); }); }
+    void rms_norm(const rms_norm_args& a) { enqueue("rms_norm kernel", [&] { kernels::run_rms_norm(launch_, a); }); }
+    void rope(const rope_args& a) { enqueue("rope kernel", [&] { kernels::run_rope(launch_, a); }); }
+    void hadamard(const hadamard_args& a) { enqueue("hadamard kernel", [&] { kernels::run_hadamard(launch_, a); }); }
+    void kv_store(const kv_store_args& a) { enqueue("KV store kernel", [&] { kernels::run_kv_store(launch_, a); }); }
     void attention(const attention_args& a) {
         if (a.n_tokens == 0) return;
         const std::size_t splits = kernels::attention_splits(a, sm_count_);
         const std::size_t floats = kernels::attention_partial_floats(a, splits);
-        if (floats > partial_floats_)
+        if (floats > partial_floats_) {
+            flush();  // the old buffer is freed after the work that reads it
             partials_ = detail::make_device(floats * sizeof(float), stream_, "attention partials"), partial_floats_ = floats;
-        kernels::run_attention(launch_, a, splits, reinterpret_cast<float*>(partials_.get()));
-        check_launch("attention kernel");
+        }
+        enqueue("attention kernel",
+                [&] { kernels::run_attention(launch_, a, splits, reinterpret_cast<float*>(partials_.get())); });
     }
 
 private:
+    // ---- graphs ----------------------------------------------------------------------------
+    // A decode step is some 25 small kernels per layer; launched one by one, each costs the GPU a
+    // few microseconds between kernels. With graphs on, the ops between two synchronising calls
+    // (reads, writes, allocations: a forward pass) are captured in segments of graph_segment_ops
+    // ops, each launched as soon as it is captured, so the GPU runs one segment while the host
+    // captures the next. Segment i of the next forward updates segment i's instantiated graph in
+    // place when its shape is the same (cudaGraphExecUpdate: new positions, cell counts and grid
+    // sizes), and is instantiated afresh when it is not (prefill after decode).
+    static constexpr std::size_t graph_segment_ops = 32;
+    template <class F>
+    void enqueue(const char* what, F&& f) {
+        begin_capture();
+        try {
+            f();
+            check_launch(what);
+        } catch (...) {
+            abort_capture();
+            throw;
+        }
+        if (capturing_ && ++captured_ops_ == graph_segment_ops) launch_segment(false);
+    }
+    void begin_capture() {
+        if (!graphs_ || capturing_) return;
+        if (segment_ == 0) {
+            // A new forward: the last one's graphs have read the ring once the stream is idle.
+            check_cuda(cudaStreamSynchronize(stream_), "waiting for the last forward");
+            ring_at_ = 0, staged_list_.clear();
+        }
+        check_cuda(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed), "cudaStreamBeginCapture");
+        capturing_ = true, captured_ops_ = 0;
+    }
+    // Ends the forward's capture and launches what it holds (nothing when no capture is open).
+    void flush() {
+        launch_segment(true);
+        segment_ = 0;
+    }
+    void launch_segment(bool last) {
+        if (!capturing_) return;
+        capturing_ = false;
+        cudaGraph_t g = nullptr;
+        check_cuda(cudaStreamEndCapture(stream_, &g), "capturing a forward pass into a CUDA graph");
+        try {
+            if (segment_ == graph_execs_.size()) graph_execs_.push_back(nullptr);
+            cudaGraphExec_t& exec = graph_execs_[segment_];
+            if (exec) {
+                cudaGraphExecUpdateResultInfo info{};
+                if (cudaGraphExecUpdate(exec, g, &info) != cudaSuccess) {
+                    cudaGetLastError();  // a different shape: not an error, instantiate it below
+                    cudaGraphExecDestroy(exec), exec = nullptr;
+                }
+            }
+            if (!exec) check_cuda(cudaGraphInstantiate(&exec, g, 0), "cudaGraphInstantiate");
+            check_cuda(cudaGraphLaunch(exec, stream_), "cudaGraphLaunch");
+        } catch (...) {
+            cudaGraphDestroy(g);
+            segment_ = 0;
+            throw;
+        }
+        cudaGraphDestroy(g);
+        segment_ = last ? 0 : segment_ + 1;
+    }
+    void abort_capture() noexcept {
+        if (!capturing_) return;
+        capturing_ = false, segment_ = 0;
+        cudaGraph_t g = nullptr;
+        cudaStreamEndCapture(stream_, &g);
+        if (g) cudaGraphDestroy(g);
+        cudaGetLastError();
+    }
+
+    struct staged_array {
+        std::size_t at, bytes;  // where in the ring, how long
+    };
+    static constexpr std::size_t max_staged_list = 16;
+
     void grow_ring(std::size_t bytes) {
         if (stream_) check_cuda(cudaStreamSynchronize(stream_), "waiting for the ring of op arguments");
+        staged_list_.clear();
         ring_host_ = detail::make_pinned(bytes, "pinned ring of op arguments");
         ring_dev_ = detail::make_device(bytes, stream_, "the ring of op arguments");
         ring_bytes_ = bytes, ring_at_ = 0;
     }
     void release() noexcept {
+        abort_capture();
+        for (cudaGraphExec_t& e : graph_execs_)
+            if (e) cudaGraphExecDestroy(e), e = nullptr;
         if (stream_) cudaStreamSynchronize(stream_);
         for (auto& e : staged_)
             if (e) cudaEventDestroy(e), e = nullptr;
@@ -229,6 +340,10 @@ private:
     std::size_t ring_bytes_ = 0, ring_at_ = 0;
     memory partials_;
     std::size_t partial_floats_ = 0;
+    std::vector<staged_array> staged_list_;
+    bool graphs_ = true, capturing_ = false;
+    std::vector<cudaGraphExec_t> graph_execs_;  // one per segment of a forward
+    std::size_t segment_ = 0, captured_ops_ = 0;
 };
 
 }  // namespace cuda

@@ -161,7 +161,7 @@ HEARTH_CUDA_HD std::uint32_t load_u32_aligned(const std::uint8_t* p) {
 #endif
 }
 
-// 16 bytes from a 16-byte aligned address (activation rows): one vector load on the device.
+// 16 bytes from a 16-byte aligned address (activation rows, q4_K nibbles): one vector load on the device.
 HEARTH_CUDA_HD void load_u32x4_aligned(const std::uint8_t* p, std::uint32_t (&out)[4]) {
 #if defined(__CUDA_ARCH__)
     const uint4 v = *reinterpret_cast<const uint4*>(p);

@@ -243,9 +243,16 @@ template <> struct wfmt<dtype::q4_k> {
         unit w;
         w.d = half_to_float(load_u16(b)), w.dmin = half_to_float(load_u16(b + 2));
         detail::k4_scale_min(j, b + 4, w.sc, w.mn);
+        // Rows of 144-byte blocks from an aligned buffer: the nibbles are 16-byte aligned, read
+        // in two 16-byte loads rather than sixteen 2-byte ones.
         const std::uint8_t* qs = b + 16 + 32 * (j / 2);
         const int shift = 4 * (j % 2);
-        for (int i = 0; i < 8; ++i) w.q[i] = static_cast<int>((load_u32(qs + 4 * i) >> shift) & 0x0F0F0F0Fu);
+        std::uint32_t lo[4], hi[4];
+        load_u32x4_aligned(qs, lo), load_u32x4_aligned(qs + 16, hi);
+        for (int i = 0; i < 4; ++i) {
+            w.q[i] = static_cast<int>((lo[i] >> shift) & 0x0F0F0F0Fu);
+            w.q[4 + i] = static_cast<int>((hi[i] >> shift) & 0x0F0F0F0Fu);
+        }
         return w;
     }
     HEARTH_CUDA_HD static float value(const unit& w, int i) { return detail::k4_value(w, i); }

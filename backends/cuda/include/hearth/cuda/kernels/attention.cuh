@@ -99,14 +99,21 @@ __global__ void __launch_bounds__(32 * attn_warps) attention_kernel(attention_ar
         m = m_new;
 #pragma unroll
         for (int j = 0; j < attn_max_per_lane; ++j) acc[j] *= corr;
+        // No branch around a masked cell (p = 0): the loads of several cells' value rows are then
+        // in flight together, where a branch made each wait for the last. A cell past the split's
+        // end reads the split's last row instead (always in the cache) and adds nothing.
+#pragma unroll 4
         for (int src = 0; src < 32; ++src) {
             const float ps = __shfl_sync(full_mask, p, src);
-            if (ps == 0.0f) continue;  // masked cell (uniform)
-            const std::uint8_t* vrow = a.v + (tile + static_cast<std::uint32_t>(src)) * a.v_row_bytes + kvh * a.v_head_bytes;
+            const std::uint32_t at = tile + static_cast<std::uint32_t>(src), cell = at < c_end ? at : c_end - 1;
+            const std::uint8_t* vrow = a.v + cell * a.v_row_bytes + kvh * a.v_head_bytes;
 #pragma unroll
             for (int j = 0; j < attn_max_per_lane; ++j) {
                 const std::uint32_t d = static_cast<std::uint32_t>(lane + 32 * j);
-                if (d < hdv) acc[j] += ps * kv_element(a.v_type, vrow, d);
+                if (d < hdv) {
+                    const float v = kv_element(a.v_type, vrow, d);
+                    acc[j] += ps == 0.0f ? 0.0f : ps * v;
+                }
             }
         }
     }
