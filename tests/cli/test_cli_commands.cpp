@@ -156,11 +156,25 @@ TEST_CASE("--backend and --device parse on run, bench, chat and perplexity", "[c
         auto* cmd = app.get_subcommand(sub);
         CHECK(cmd->get_option("--backend") != nullptr);
         CHECK(cmd->get_option("--device") != nullptr);
-        // Values other than cpu and vulkan are refused while parsing, before any model is opened.
-        std::vector<std::string> args{"hearth", sub, "-m", tiny_model().string(), "--backend", "cuda"};
+        // Values other than cpu, vulkan and cuda are refused while parsing, before any model is opened.
+        std::vector<std::string> args{"hearth", sub, "-m", tiny_model().string(), "--backend", "metal"};
         if (std::string(sub) == "perplexity") args.insert(args.end(), {"-f", tiny_model().string()});
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         CHECK_THROWS_AS(app.parse(static_cast<int>(argv.size()), argv.data()), CLI::ValidationError);
     }
+}
+
+TEST_CASE("--backend cuda in a build without the CUDA backend says how to get it", "[cli][backend]") {
+    if (hearth_cli::cuda_available) {
+        WARN("SKIPPED: this CLI has the CUDA backend");
+        return;
+    }
+    CLI::App app{"test"};
+    add_bench_command(app);
+    std::vector<std::string> args{"hearth", "bench", "-m", tiny_model().string(), "--backend", "cuda", "-p", "1", "-n", "0"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    CHECK_THROWS_WITH(app.parse(static_cast<int>(argv.size()), argv.data()),
+                      Catch::Contains("-DHEARTH_CUDA=ON"));
 }
