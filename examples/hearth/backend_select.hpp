@@ -60,27 +60,33 @@ inline std::string describe(const cpu_backend& b) { return std::string(b.name())
 inline unsigned host_threads(const cpu_backend& b) { return b.threads(); }
 inline std::string gpu_name(const cpu_backend&) { return {}; }
 
-#if HEARTH_CLI_VULKAN
-inline std::string describe(const hearth::vulkan::backend& b) { return b.name(); }
-// One host thread records and submits; the device does the arithmetic.
-inline unsigned host_threads(const hearth::vulkan::backend&) { return 1; }
-inline std::string gpu_name(const hearth::vulkan::backend& b) { return b.device().properties.deviceName; }
-
-// Lives as long as the process, like the CPU backend: models keep a reference to it. Without a
-// usable device the library's error (what is missing, what to install) gains the CLI's way out.
-inline hearth::vulkan::backend& vulkan_backend_for(int device) {
-    static std::unique_ptr<hearth::vulkan::backend> b;
+// A GPU backend lives as long as the process, like the CPU backend: models keep a reference to it
+// (the first call's options open it). Without a usable device the library's error (what is
+// missing, what to install) gains the CLI's way out.
+template <class B, class Options>
+B& gpu_backend_for(const Options& o) {
+    static std::unique_ptr<B> b;
     if (!b) {
-        hearth::vulkan::backend_options o;
-        o.device = device;
         try {
-            b = std::make_unique<hearth::vulkan::backend>(o);
+            b = std::make_unique<B>(o);
         } catch (const hearth::error& e) {
             if (e.kind() != hearth::errc::device) throw;
             throw hearth::error(e.kind(), std::string(e.what()) + " (--backend cpu runs the model on the CPU)");
         }
     }
     return *b;
+}
+
+#if HEARTH_CLI_VULKAN
+inline std::string describe(const hearth::vulkan::backend& b) { return b.name(); }
+// One host thread records and submits; the device does the arithmetic.
+inline unsigned host_threads(const hearth::vulkan::backend&) { return 1; }
+inline std::string gpu_name(const hearth::vulkan::backend& b) { return b.device().properties.deviceName; }
+
+inline hearth::vulkan::backend& vulkan_backend_for(int device) {
+    hearth::vulkan::backend_options o;
+    o.device = device;
+    return gpu_backend_for<hearth::vulkan::backend>(o);
 }
 #endif
 
@@ -89,20 +95,10 @@ inline std::string describe(const hearth::cuda::linked_backend& b) { return b.na
 inline unsigned host_threads(const hearth::cuda::linked_backend&) { return 1; }
 inline std::string gpu_name(const hearth::cuda::linked_backend& b) { return b.name(); }
 
-// As vulkan_backend_for: one per process, and the library's error gains the CLI's way out.
 inline hearth::cuda::linked_backend& cuda_backend_for(int device) {
-    static std::unique_ptr<hearth::cuda::linked_backend> b;
-    if (!b) {
-        hearth::cuda::device_options o;
-        o.device = device < 0 ? 0 : device;
-        try {
-            b = std::make_unique<hearth::cuda::linked_backend>(o);
-        } catch (const hearth::error& e) {
-            if (e.kind() != hearth::errc::device) throw;
-            throw hearth::error(e.kind(), std::string(e.what()) + " (--backend cpu runs the model on the CPU)");
-        }
-    }
-    return *b;
+    hearth::cuda::device_options o;
+    o.device = device < 0 ? 0 : device;
+    return gpu_backend_for<hearth::cuda::linked_backend>(o);
 }
 #endif
 
