@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,7 +37,7 @@ public:
     using job = std::function<void(unsigned, std::size_t, std::size_t)>;
 
     explicit thread_pool(unsigned n_threads = std::thread::hardware_concurrency())
-        : size_(n_threads == 0 ? 1u : n_threads) {
+        : size_(n_threads == 0 ? 1u : n_threads), shares_(new share[size_]) {
         workers_.reserve(size_ - 1);
         for (unsigned i = 1; i < size_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
     }
@@ -52,23 +53,34 @@ public:
     unsigned size() const noexcept { return size_; }
 
     // Runs fn(thread_index, begin, end) over [0, n) split into contiguous chunks whose bounds are
-    // multiples of `grain` (except the end). Every thread, the caller included, claims chunks
-    // until none are left; thread_index (< size()) names the thread that runs the chunk, so
-    // per-thread scratch can be indexed by it (a thread may run several chunks, one at a time).
-    // An exception thrown by fn on any thread is rethrown here after all chunks finished.
+    // multiples of `grain` (except the end). thread_index (< size()) names the thread that runs
+    // the chunk, so per-thread scratch can be indexed by it (a thread may run several chunks, one
+    // at a time). An exception thrown by fn on any thread is rethrown here after all chunks
+    // finished.
     //
-    // Why claimed, not assigned: with one fixed chunk per thread, a thread the OS deschedules
-    // (another program on the machine, a slower efficiency core) holds up every op of a forward
-    // pass; decode ran 6x slower with a compiler busy on one of two cores. A few chunks per
-    // thread let the running threads take over a late one's share.
+    // How the work is split: each thread owns one contiguous share of [0, n) and runs it front
+    // to back in shrinking pieces (a quarter of what it has left, at least one grain unit). A
+    // thread that runs out steals half of what another has left, from the back. So:
+    // - a GEMV streams one contiguous slice of the weights per thread, as a static split would;
+    // - the end of an op is balanced to about one grain unit, not one fixed chunk (with two
+    //   threads sharing memory bandwidth, the one still running at the end runs at half speed);
+    // - claiming a piece of its own share touches only that thread's cache line, so taking
+    //   many small pieces costs little; threads meet on a line only to steal;
+    // - a thread the OS deschedules (another program on the machine, a slower efficiency core)
+    //   holds up an op by at most the piece it is running: the others take over its share.
+    //   (With one fixed chunk per thread, decode ran 6x slower with a compiler busy on one of
+    //   two cores.)
     void parallel_for(std::size_t n, const job& fn, std::size_t grain = 1) {
         if (n == 0) return;
         if (grain == 0) grain = 1;
-        const std::size_t units = (n + grain - 1) / grain;
-        const std::size_t chunks = std::min({units, std::size_t{size_} * chunks_per_thread, std::size_t{0xffff}});
-        if (size_ == 1 || chunks <= 1 || detail::inside_pool_job) {
+        std::size_t units = (n + grain - 1) / grain;
+        if (size_ == 1 || units <= 1 || detail::inside_pool_job) {
             fn(0, 0, n);
             return;
+        }
+        if (units > max_units) {  // coarser units (still multiples of grain) so a range fits a word
+            grain *= (units + max_units - 1) / max_units;
+            units = (n + grain - 1) / grain;
         }
         std::lock_guard<std::mutex> caller_lock(caller_mutex_);  // one job at a time per pool
         job_ = &fn;
@@ -78,16 +90,17 @@ public:
         error_ = nullptr;
         done_.store(0, std::memory_order_relaxed);
         const std::uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
-        claim_.store(pack(gen, static_cast<std::uint32_t>(chunks), 0), std::memory_order_release);
-        generation_.store(gen, std::memory_order_release);
+        for (unsigned i = 0; i < size_; ++i)
+            shares_[i].range.store(pack(gen, units * i / size_, units * (i + 1) / size_), std::memory_order_relaxed);
+        generation_.store(gen, std::memory_order_release);  // publishes the shares and the job
         generation_.notify_all();
 
-        run_chunks(0, gen);
+        run_job(0, gen);
 
-        // Wait for chunks still running on workers; spin first because they finish together.
+        // Wait for pieces still running on workers; spin first because they finish together.
         for (int spin = 0;; ++spin) {
-            const unsigned d = done_.load(std::memory_order_acquire);
-            if (d == chunks) break;
+            const std::size_t d = done_.load(std::memory_order_acquire);
+            if (d == units) break;
             if (spin < spin_limit) detail::cpu_relax();
             else done_.wait(d, std::memory_order_acquire);
         }
@@ -97,32 +110,63 @@ public:
 
 private:
     static constexpr int spin_limit = 1 << 14;
-    static constexpr std::size_t chunks_per_thread = 4;
 
-    // claim_ packs the job's generation (32 bits), its chunk count (16) and the next unclaimed
-    // chunk (16): a thread that wakes late, after its job ended, fails the generation check
-    // instead of taking a chunk of the next job with the old one's bounds.
-    static std::uint64_t pack(std::uint64_t gen, std::uint32_t chunks, std::uint32_t next) noexcept {
-        return (gen & 0xffffffffu) << 32 | std::uint64_t{chunks} << 16 | next;
+    // A share is one 64-bit word: the job's tag (20 bits of its generation), and the first and
+    // one-past-last unclaimed units (22 bits each). Owner and thieves claim with a compare-
+    // exchange of the whole word, so a piece is taken once; a thread that looks late, after its
+    // job ended, fails the tag check instead of taking units of the next job with the old
+    // one's bounds.
+    static constexpr unsigned range_bits = 22;
+    static constexpr std::uint64_t range_mask = (std::uint64_t{1} << range_bits) - 1;
+    static constexpr std::size_t max_units = range_mask;
+    static constexpr std::uint64_t tag_mask = (std::uint64_t{1} << (64 - 2 * range_bits)) - 1;
+    static std::uint64_t pack(std::uint64_t gen, std::uint64_t begin, std::uint64_t end) noexcept {
+        return (gen & tag_mask) << (2 * range_bits) | begin << range_bits | end;
     }
+    static bool same_job(std::uint64_t word, std::uint64_t gen) noexcept {
+        return (word >> (2 * range_bits)) == (gen & tag_mask);
+    }
+    static std::uint64_t first(std::uint64_t word) noexcept { return (word >> range_bits) & range_mask; }
+    static std::uint64_t last(std::uint64_t word) noexcept { return word & range_mask; }
 
-    // Claims and runs chunks of job `gen` until none is left.
-    void run_chunks(unsigned thread, std::uint64_t gen) noexcept {
-        std::uint64_t c = claim_.load(std::memory_order_acquire);
+    // Claims a piece of share `s` of job `gen`: from the front when the caller owns it (a
+    // quarter of what is left), from the back when it steals (half). Returns false when the
+    // share is empty or belongs to another job.
+    bool claim(unsigned s, bool own, std::uint64_t gen, std::size_t& begin, std::size_t& end) noexcept {
+        std::atomic<std::uint64_t>& range = shares_[s].range;
+        std::uint64_t w = range.load(std::memory_order_acquire);
         for (;;) {
-            const std::uint32_t chunks = (c >> 16) & 0xffffu, next = c & 0xffffu;
-            if ((c >> 32) != (gen & 0xffffffffu) || next >= chunks) return;
-            if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire))
-                continue;
-            run_chunk(thread, next, chunks);
-            if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) done_.notify_one();
-            c = claim_.load(std::memory_order_acquire);
+            if (!same_job(w, gen)) return false;
+            const std::uint64_t b = first(w), e = last(w);
+            if (b >= e) return false;
+            const std::uint64_t take = std::max<std::uint64_t>(1, (e - b) / (own ? 4 : 2));
+            const std::uint64_t next = own ? pack(gen, b + take, e) : pack(gen, b, e - take);
+            if (range.compare_exchange_weak(w, next, std::memory_order_acq_rel, std::memory_order_acquire)) {
+                begin = own ? b : e - take;
+                end = own ? b + take : e;
+                return true;
+            }
         }
     }
 
-    void run_chunk(unsigned thread, std::size_t index, std::size_t chunks) noexcept {
-        const std::size_t begin = std::min(n_, units_ * index / chunks * grain_);
-        const std::size_t end = std::min(n_, units_ * (index + 1) / chunks * grain_);
+    // Runs pieces of job `gen` (its own share first, then stolen ones) until every share is
+    // empty, then counts the units it ran into done_ once.
+    void run_job(unsigned thread, std::uint64_t gen) noexcept {
+        std::size_t ran = 0, begin = 0, end = 0;
+        for (;;) {
+            bool got = claim(thread, true, gen, begin, end);
+            for (unsigned i = 1; !got && i < size_; ++i) got = claim((thread + i) % size_, false, gen, begin, end);
+            if (!got) break;
+            run_units(thread, begin, end);
+            ran += end - begin;
+        }
+        if (ran == 0) return;
+        if (done_.fetch_add(ran, std::memory_order_acq_rel) + ran == units_) done_.notify_one();
+    }
+
+    void run_units(unsigned thread, std::size_t unit_begin, std::size_t unit_end) noexcept {
+        const std::size_t begin = std::min(n_, unit_begin * grain_);
+        const std::size_t end = std::min(n_, unit_end * grain_);
         if (begin >= end) return;
         detail::inside_pool_job = true;
         try {
@@ -149,20 +193,26 @@ private:
             }
             seen = g;
             if (stop_.load(std::memory_order_relaxed)) return;
-            run_chunks(index, g);
+            run_job(index, g);
         }
     }
+
+    // One share per thread, each on its own cache line: claiming from one's own share does not
+    // disturb the other threads.
+    struct alignas(64) share {
+        std::atomic<std::uint64_t> range{0};
+    };
 
     unsigned size_;
     std::vector<std::thread> workers_;
     std::atomic<std::uint64_t> generation_{0};
-    std::atomic<std::uint64_t> claim_{0};
-    std::atomic<unsigned> done_{0};
+    std::unique_ptr<share[]> shares_;
+    std::atomic<std::size_t> done_{0};  // units run, counted by each thread once per job
     std::atomic<bool> stop_{false};
     std::mutex caller_mutex_;
     std::mutex error_mutex_;
-    // The current job; written by the caller before claim_ is published (release), read only by
-    // a thread that claimed one of its chunks (acquire), which the caller waits for.
+    // The current job; written by the caller before the generation is published (release), read
+    // only by a thread that claimed one of its pieces, which the caller waits for.
     const job* job_ = nullptr;
     std::size_t n_ = 0, grain_ = 1, units_ = 0;
     std::exception_ptr error_;
