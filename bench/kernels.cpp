@@ -31,7 +31,21 @@ struct options {
     std::size_t tokens = 512;
     int reps = 5;
     std::string only;  // "", "bw", "gemv" or "gemm"
+    std::string types;  // comma-separated dtype names to run; "" runs each table's default list
 };
+
+// Whether `t` is in the --types list (every type when the list is empty).
+bool wanted(const options& o, dtype t) {
+    if (o.types.empty()) return true;
+    const std::string n(hearth::name(t));
+    std::size_t at = 0;
+    while (at <= o.types.size()) {
+        const std::size_t comma = std::min(o.types.find(',', at), o.types.size());
+        if (o.types.compare(at, comma - at, n) == 0 && comma - at == n.size()) return true;
+        at = comma + 1;
+    }
+    return false;
+}
 
 double seconds_since(clock_type::time_point t0) {
     return std::chrono::duration<double>(clock_type::now() - t0).count();
@@ -166,8 +180,9 @@ int main(int argc, char** argv) {
         else if (a == "--tokens") o.tokens = v;
         else if (a == "--reps") o.reps = int(v);
         else if (a == "--only") o.only = argv[i + 1];
+        else if (a == "--types") o.types = argv[i + 1];
         else {
-            std::fprintf(stderr, "usage: %s [--mb N] [--threads N] [--tokens N] [--reps N] [--only bw|gemv|gemm]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--mb N] [--threads N] [--tokens N] [--reps N] [--only bw|gemv|gemm] [--types q4_0,q8_0,...]\n", argv[0]);
             return 2;
         }
     }
@@ -204,6 +219,7 @@ int main(int argc, char** argv) {
         std::deque<hc::thread_pool> pools;
         for (unsigned t : thread_counts) pools.emplace_back(t);
         for (dtype t : {dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q4_k, dtype::q5_k, dtype::q6_k, dtype::q8_0}) {
+            if (!wanted(o, t)) continue;
             const std::size_t rb = hearth::row_bytes(t, cols);
             const std::size_t rows = o.mb * 1024 * 1024 / rb / 16 * 16;
             const auto m = bench::random_matrix(t, rows, cols, 7);
@@ -227,6 +243,7 @@ int main(int argc, char** argv) {
     for (unsigned t : thread_counts) std::printf("  %uT GFLOP/s (CPU-norm)", t);
     std::printf("\n");
     for (dtype t : {dtype::q4_0, dtype::q4_1, dtype::q4_k, dtype::q6_k, dtype::q8_0, dtype::f16}) {
+        if (!wanted(o, t)) continue;
         const std::size_t rb = hearth::row_bytes(t, cols);
         const auto m = bench::random_matrix(t, 4096, cols, 9);
         const hc::matrix_view W{t, 4096, cols, m.data(), rb};
