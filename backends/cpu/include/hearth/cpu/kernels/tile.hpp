@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <utility>
+#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::detail {
@@ -93,9 +94,71 @@ struct block_policy {
     }
 };
 
+// block_tile with the RM rows' weight blocks already prepared: p[r * nb + b] is
+// F::prepare(row r's block b). The same dot calls in the same order as block_tile, so the same
+// results.
+template <class F, int RM, int RN>
+inline void prepared_tile(const typename F::prepared* p, const std::byte* w, std::size_t w_stride, const std::byte* a,
+                          std::size_t a_stride, std::size_t nb, float* y, std::size_t y_stride) {
+    using wblock = typename F::wblock;
+    using ablock = typename F::ablock;
+    typename F::acc acc[RM][RN];
+    for (int r = 0; r < RM; ++r)
+        for (int t = 0; t < RN; ++t) acc[r][t] = F::zero();
+    const wblock* wr[RM];
+    const ablock* at[RN];
+    for (int r = 0; r < RM; ++r) wr[r] = reinterpret_cast<const wblock*>(w + r * w_stride);
+    for (int t = 0; t < RN; ++t) at[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
+    for (std::size_t b = 0; b < nb; ++b) {
+        if constexpr (requires(const ablock& ab) { F::prepare_act(ab); }) {
+            decltype(F::prepare_act(at[0][b])) ap[RN];
+            for (int t = 0; t < RN; ++t) ap[t] = F::prepare_act(at[t][b]);
+            for (int r = 0; r < RM; ++r)
+                for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p[r * nb + b], wr[r][b], ap[t], at[t][b], acc[r][t]);
+        } else {
+            for (int r = 0; r < RM; ++r)
+                for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p[r * nb + b], wr[r][b], at[t][b], acc[r][t]);
+        }
+    }
+    for (int r = 0; r < RM; ++r)
+        for (int t = 0; t < RN; ++t) y[t * y_stride + r] = F::reduce(acc[r][t]);
+}
+
+// GEMM over rows [r0, r1) for a kernel whose prepare() is costly (the K-quants' GEMM kernels
+// unpack a whole super-block: ~40 instructions and 16 stores). block_tile prepares each weight
+// block once per tile, i.e. once per RN tokens; here each row tile's blocks are prepared once per
+// token chunk into a per-thread buffer (RM rows x nb blocks: tens of KiB, L1/L2-resident) that
+// every token tile of the chunk reads. The tiles' arithmetic is unchanged, so are the results.
+template <class F, int RM, int RN>
+inline void prepared_gemm(const std::byte* w, std::size_t w_stride, std::size_t r0, std::size_t r1, const std::byte* a,
+                          std::size_t a_stride, std::size_t n_tokens, std::size_t nb, float* y, std::size_t y_stride) {
+    using prepared = typename F::prepared;
+    using wblock = typename F::wblock;
+    using fn = void (*)(const prepared*, const std::byte*, std::size_t, const std::byte*, std::size_t, std::size_t,
+                        float*, std::size_t);
+    static constexpr auto table = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<fn, RM * RN>{&prepared_tile<F, static_cast<int>(I / RN) + 1, static_cast<int>(I % RN) + 1>...};
+    }(std::make_index_sequence<RM * RN>{});
+    thread_local std::vector<prepared> buf;
+    if (buf.size() < RM * nb) buf.resize(RM * nb);
+    for (std::size_t r = r0; r < r1; r += RM) {
+        const std::size_t m = std::min<std::size_t>(RM, r1 - r);
+        for (std::size_t i = 0; i < m; ++i) {
+            const wblock* row = reinterpret_cast<const wblock*>(w + (r + i) * w_stride);
+            for (std::size_t b = 0; b < nb; ++b) buf[i * nb + b] = F::prepare(row[b]);
+        }
+        for (std::size_t t = 0; t < n_tokens; t += RN) {
+            const std::size_t n = std::min<std::size_t>(RN, n_tokens - t);
+            table[(m - 1) * RN + (n - 1)](buf.data(), w + r * w_stride, w_stride, a + t * a_stride, a_stride, nb,
+                                          y + t * y_stride + r, y_stride);
+        }
+    }
+}
+
 // Tile policy of a block format with two kernels: Gemv for one-token tiles, Gemm (the same
 // arithmetic with more of the weight unpacking done once per block, for all tokens of a tile)
-// for the others.
+// for the others. A GEMM chunk prepares each row tile's blocks once for all its tokens
+// (prepared_gemm).
 template <class Gemv, class Gemm, int GemvRM, int GemmRM, int GemmRN>
 struct split_block_policy {
     static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
@@ -105,6 +168,10 @@ struct split_block_policy {
                      float* y, std::size_t ys) {
         if constexpr (RN == 1) block_tile<Gemv, RM, RN>(w, ws, a, as, k_units, y, ys);
         else block_tile<Gemm, RM, RN>(w, ws, a, as, k_units, y, ys);
+    }
+    static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
+                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
+        prepared_gemm<Gemm, GemmRM, GemmRN>(w, ws, r0, r1, a, as, n_tokens, nb, y, ys);
     }
 };
 
