@@ -45,7 +45,9 @@ template <> struct format<avx2, dtype::q4_1> {
 };
 template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel<>, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel<>, 4, 4, 3>; };
-template <> struct format<avx2, dtype::q8_0> { using policy = detail::block_policy<avx2_detail::q8_0_kernel<>, 4, 4, 3>; };
+template <> struct format<avx2, dtype::q8_0> {
+    using policy = detail::split_block_policy<avx2_detail::q8_0_kernel<>, avx2_detail::q8_0_gemm_kernel<>, 4, 4, 3>;
+};
 template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_policy<avx2_detail::iq4_nl_kernel<>, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q2_k> { using policy = detail::block_policy<avx2_detail::q2_k_kernel<>, 2, 2, 4>; };
 template <> struct format<avx2, dtype::q3_k> { using policy = detail::block_policy<avx2_detail::q3_k_kernel<>, 2, 2, 4>; };

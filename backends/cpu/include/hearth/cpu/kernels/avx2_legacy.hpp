@@ -119,6 +119,29 @@ struct q8_0_kernel : vec_acc {
     }
 };
 
+// The same dot for GEMM tiles: |w| is taken once per weight block in prepare() instead of once
+// per row x token, and the activations take w's signs (vpsignb a, w) per token. Same integer
+// products (|w| * (a * sign w) = w * a), same float operations, so the same results as
+// q8_0_kernel.
+template <class I = avx2_ops>
+struct q8_0_gemm_kernel : vec_acc {
+    using wblock = quant::block_q8_0;
+    using ablock = quant::block_q8_0;
+    // Both scales are kept broadcast, so their product is one vmulps per row x token (the same
+    // float product as p.d * da, without a scalar multiply and a broadcast).
+    struct prepared { __m256i abs; __m256 d; };
+    static prepared prepare(const wblock& w) noexcept {
+        const __m256i q = load256(w.qs);
+        return {_mm256_sign_epi8(q, q), _mm256_set1_ps(half(w.d))};
+    }
+    static __m256 prepare_act(const ablock& a) noexcept { return _mm256_set1_ps(half(a.d)); }
+    static acc dot(const prepared& p, const wblock& w, __m256 da, const ablock& a, acc s) noexcept {
+        const __m256i signed_a = _mm256_sign_epi8(load256(a.qs), load256(w.qs));
+        const __m256 sums = _mm256_cvtepi32_ps(I::madd_u8_i8(p.abs, signed_a));
+        return _mm256_fmadd_ps(_mm256_mul_ps(p.d, da), sums, s);
+    }
+};
+
 // Non-linear 4-bit: each nibble indexes a 16-entry int8 table (one vpshufb).
 template <class I = avx2_ops>
 struct iq4_nl_kernel : vec_acc {
