@@ -161,7 +161,10 @@ private:
             ran += end - begin;
         }
         if (ran == 0) return;
-        if (done_.fetch_add(ran, std::memory_order_acq_rel) + ran == units_) done_.notify_one();
+        // Read before counting: once the count is complete the caller may start the next job
+        // and overwrite units_ (this thread ran units of this job, so it cannot have ended yet).
+        const std::size_t total = units_;
+        if (done_.fetch_add(ran, std::memory_order_acq_rel) + ran == total) done_.notify_one();
     }
 
     void run_units(unsigned thread, std::size_t unit_begin, std::size_t unit_end) noexcept {
