@@ -45,10 +45,12 @@ struct next_tile_prefetcher {
 };
 
 // Outputs y[t * y_stride + r] for r < RM, t < RN: RM weight rows (w_stride bytes apart) times RN
-// activation rows (a_stride bytes apart), each nb blocks long.
-template <class F, int RM, int RN>
-inline void block_tile(const std::byte* w, std::size_t w_stride, const std::byte* a, std::size_t a_stride,
-                       std::size_t nb, float* y, std::size_t y_stride) {
+// activation rows (a_stride bytes apart), each nb blocks long. prepared_of(r, b, block) gives
+// F::prepare of row r's block b: computed there (block_tile) or read from a buffer filled once
+// for many tiles (prepared_tile). Prefetch: request the next row tile while walking this one (GEMV).
+template <class F, int RM, int RN, bool Prefetch, class PreparedOf>
+inline void tile_loop(const std::byte* w, std::size_t w_stride, const std::byte* a, std::size_t a_stride,
+                      std::size_t nb, float* y, std::size_t y_stride, PreparedOf&& prepared_of) {
     using wblock = typename F::wblock;
     using ablock = typename F::ablock;
     typename F::acc acc[RM][RN];
@@ -60,26 +62,33 @@ inline void block_tile(const std::byte* w, std::size_t w_stride, const std::byte
     for (int t = 0; t < RN; ++t) at[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
     const auto pf = next_tile_prefetcher::make<RM>(w, w_stride, nb);
     for (std::size_t b = 0; b < nb; ++b) {
-        if constexpr (RN == 1) pf.at(b);
+        if constexpr (Prefetch) pf.at(b);
         if constexpr (requires(const ablock& ab) { F::prepare_act(ab); }) {
             // Per-activation-block work (e.g. sums for an offset correction) done once for RM rows.
             decltype(F::prepare_act(at[0][b])) ap[RN];
             for (int t = 0; t < RN; ++t) ap[t] = F::prepare_act(at[t][b]);
             for (int r = 0; r < RM; ++r) {
                 const wblock& wb = wr[r][b];
-                const auto p = F::prepare(wb);
+                decltype(auto) p = prepared_of(r, b, wb);
                 for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p, wb, ap[t], at[t][b], acc[r][t]);
             }
         } else {
             for (int r = 0; r < RM; ++r) {
                 const wblock& wb = wr[r][b];
-                const auto p = F::prepare(wb);
+                decltype(auto) p = prepared_of(r, b, wb);
                 for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p, wb, at[t][b], acc[r][t]);
             }
         }
     }
     for (int r = 0; r < RM; ++r)
         for (int t = 0; t < RN; ++t) y[t * y_stride + r] = F::reduce(acc[r][t]);
+}
+
+template <class F, int RM, int RN>
+inline void block_tile(const std::byte* w, std::size_t w_stride, const std::byte* a, std::size_t a_stride,
+                       std::size_t nb, float* y, std::size_t y_stride) {
+    tile_loop<F, RM, RN, RN == 1>(w, w_stride, a, a_stride, nb, y, y_stride,
+                                  [](int, std::size_t, const typename F::wblock& wb) { return F::prepare(wb); });
 }
 
 // Tile policy for a block format: K is counted in blocks.
@@ -95,33 +104,14 @@ struct block_policy {
 };
 
 // block_tile with the RM rows' weight blocks already prepared: p[r * nb + b] is
-// F::prepare(row r's block b). The same dot calls in the same order as block_tile, so the same
-// results.
+// F::prepare(row r's block b). The same loop, so the same results.
 template <class F, int RM, int RN>
 inline void prepared_tile(const typename F::prepared* p, const std::byte* w, std::size_t w_stride, const std::byte* a,
                           std::size_t a_stride, std::size_t nb, float* y, std::size_t y_stride) {
-    using wblock = typename F::wblock;
-    using ablock = typename F::ablock;
-    typename F::acc acc[RM][RN];
-    for (int r = 0; r < RM; ++r)
-        for (int t = 0; t < RN; ++t) acc[r][t] = F::zero();
-    const wblock* wr[RM];
-    const ablock* at[RN];
-    for (int r = 0; r < RM; ++r) wr[r] = reinterpret_cast<const wblock*>(w + r * w_stride);
-    for (int t = 0; t < RN; ++t) at[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
-    for (std::size_t b = 0; b < nb; ++b) {
-        if constexpr (requires(const ablock& ab) { F::prepare_act(ab); }) {
-            decltype(F::prepare_act(at[0][b])) ap[RN];
-            for (int t = 0; t < RN; ++t) ap[t] = F::prepare_act(at[t][b]);
-            for (int r = 0; r < RM; ++r)
-                for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p[r * nb + b], wr[r][b], ap[t], at[t][b], acc[r][t]);
-        } else {
-            for (int r = 0; r < RM; ++r)
-                for (int t = 0; t < RN; ++t) acc[r][t] = F::dot(p[r * nb + b], wr[r][b], at[t][b], acc[r][t]);
-        }
-    }
-    for (int r = 0; r < RM; ++r)
-        for (int t = 0; t < RN; ++t) y[t * y_stride + r] = F::reduce(acc[r][t]);
+    tile_loop<F, RM, RN, false>(w, w_stride, a, a_stride, nb, y, y_stride,
+                                [p, nb](int r, std::size_t b, const typename F::wblock&) -> const typename F::prepared& {
+                                    return p[r * nb + b];
+                                });
 }
 
 // GEMM over rows [r0, r1) for a kernel whose prepare() is costly (the K-quants' GEMM kernels
