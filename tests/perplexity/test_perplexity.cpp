@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -44,6 +46,29 @@ bool wanted(const std::string& cache) { return listed("HEARTH_PERPLEXITY_CACHES"
 // under ASan+UBSan one pass of SmolLM2 over the text takes ~18 minutes on CI's two cores, while the
 // tiny model goes through the same path (tokenizer, windows, graph, cache, the same bound) in seconds.
 bool model_wanted(const std::string& file) { return listed("HEARTH_PERPLEXITY_MODELS", "all", file); }
+
+// The CPU backend with the embedding rows multiplied by (1 + nudge * 2^-22): a change the size of
+// a rounding, which samples the noise of a quantized-key perplexity (see the test). nudge 0 is the
+// backend itself, bit for bit.
+// Whether this build's kernels round every op of `model` exactly as llama.cpp's CPU build did when
+// it made the references (x86 with AVX2). Gemma 3 270M does not: its q4_K matmuls give the same
+// integer sums but add their float partial sums in another order than llama.cpp's repacked q4_K
+// kernels (one last-bit difference in most outputs of the first layer; everything before them,
+// rotations and attention included, is bit-identical). Other instruction sets sum in their own
+// order everywhere.
+bool rounds_like_llama_cpp(const std::string& model) {
+    return std::string_view(hearth::cpu::arch_name<hearth::cpu::native_arch>) == "avx2" &&
+           model != "gemma-3-270m-q4_k_m.gguf";
+}
+
+struct nudged_backend : backend_t {
+    using backend_t::backend_t;
+    int nudge = 0;
+    void get_rows(const weight& table, std::span<const std::int32_t> ids, tensor& out) {
+        backend_t::get_rows(table, ids, out);
+        if (nudge != 0) scale(out, 1.0f + static_cast<float>(nudge) * 0x1p-22f);
+    }
+};
 }  // namespace
 
 TEST_CASE("perplexity matches llama.cpp within 0.5% for every cache pair", "[perplexity]") {
@@ -65,8 +90,8 @@ TEST_CASE("perplexity matches llama.cpp within 0.5% for every cache pair", "[per
             continue;
         }
         ++models;
-        backend_t b(hearth::cpu::options{0});
-        auto m = hearth::model<backend_t>::open(b, path);
+        nudged_backend b(hearth::cpu::options{0});
+        auto m = hearth::model<nudged_backend>::open(b, path);
         const auto& tok = m->vocab();
         const auto tokens = tok.encode(text, true, false);
         const auto n_ctx = ref["n_ctx"].get<std::uint32_t>();
@@ -76,28 +101,34 @@ TEST_CASE("perplexity matches llama.cpp within 0.5% for every cache pair", "[per
             REQUIRE(tokens.size() == r["tokens"].get<std::size_t>());  // same text, same tokenizer
             const auto dash = cache.find('-');
             hearth::cache_types ct{*hearth::parse_dtype(cache.substr(0, dash)), *hearth::parse_dtype(cache.substr(dash + 1))};
-            hearth::session<backend_t> s(m, {n_ctx, ct});
+            hearth::session<nudged_backend> s(m, {n_ctx, ct});
             // With 4-bit keys the perplexity of a few thousand tokens is a chaotic function of the
             // float roundings upstream of the keys: a last-bit difference in a key flips some of
             // its 4-bit roundings and the model amplifies them (changing only the q8 activation
             // rounding convention once moved SmolLM2 by 1.6%). Where hearth rounds exactly as
             // llama.cpp does (the AVX2 arch on SmolLM2: every logit of every batch size is
-            // bit-identical) the four batch sizes agree and the bound is 0.5% flat. Where it
-            // cannot (another instruction set than the one the reference was made on, or a kernel
-            // that sums in another order), the batch sizes change the summation order of the
-            // matmuls and so sample that noise: hearth is averaged over them and the 0.5% bound is
-            // widened by twice their sample standard deviation, printed below. Float and 8-bit keys
-            // get 0.5% flat.
+            // bit-identical), the four batch sizes give one value and the bound is 0.5% flat.
+            // Where it does not (rounds_like_llama_cpp), one run is one draw of that noise: Gemma 3
+            // 270M with q4_0 keys measured 8.84 .. 9.06 over eight runs with the embedding scale
+            // multiplied by 1 + {0, +-1, +-2, 3, +-5} * 1e-7 (llama.cpp: 8.92; with the rotation off,
+            // hearth 9.34 and llama.cpp 9.42, the gap reversed). There the four runs also nudge the
+            // embeddings by 0, +1, -1, +2 units of 2^-22 (nudged_backend), hearth is their mean, and
+            // the 0.5% bound is widened by twice their sample standard deviation, printed below.
+            // Float and 8-bit keys get one run and 0.5% flat.
             const bool noisy_keys = r.contains("ppl_by_batch") && ct.k == hearth::dtype::q4_0;
+            const bool sample_noise = noisy_keys && !rounds_like_llama_cpp(ref["model"].get<std::string>());
             const std::vector<std::size_t> batches = noisy_keys ? std::vector<std::size_t>{64, 128, 256, 512}
                                                                 : std::vector<std::size_t>{128};
+            constexpr int nudges[] = {0, 1, -1, 2};
             std::vector<double> runs;
             std::size_t scored = 0;
-            for (std::size_t batch : batches) {
-                const auto run = hearth::perplexity(s, tokens, n_ctx, batch, tok.add_bos(), tok.bos());
+            for (std::size_t i = 0; i < batches.size(); ++i) {
+                b.nudge = sample_noise ? nudges[i] : 0;
+                const auto run = hearth::perplexity(s, tokens, n_ctx, batches[i], tok.add_bos(), tok.bos());
                 runs.push_back(run.ppl);
                 scored = run.scored;
             }
+            b.nudge = 0;
             double ours = 0, spread = 0;
             for (double p : runs) ours += p / static_cast<double>(runs.size());
             for (double p : runs) spread += (p - ours) * (p - ours);
@@ -110,7 +141,7 @@ TEST_CASE("perplexity matches llama.cpp within 0.5% for every cache pair", "[per
             if (r.contains("ppl_by_batch"))
                 for (const auto& [batch, p] : r["ppl_by_batch"].items())
                     lo = std::min(lo, p.get<double>()), hi = std::max(hi, p.get<double>());
-            std::printf("perplexity %s %s: hearth %.4f (%.4f .. %.4f over %zu batch sizes) llama.cpp %.4f (%.4f .. %.4f): "
+            std::printf("perplexity %s %s: hearth %.4f (%.4f .. %.4f over %zu runs) llama.cpp %.4f (%.4f .. %.4f): "
                         "%+.3f%%, bound %.3f%%\n",
                         path.filename().c_str(), cache.c_str(), ours, ours_lo, ours_hi, batches.size(), want, lo, hi,
                         100.0 * (ours / want - 1.0), 100.0 * bound);
