@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -47,20 +47,19 @@ bool wanted(const std::string& cache) { return listed("HEARTH_PERPLEXITY_CACHES"
 // tiny model goes through the same path (tokenizer, windows, graph, cache, the same bound) in seconds.
 bool model_wanted(const std::string& file) { return listed("HEARTH_PERPLEXITY_MODELS", "all", file); }
 
+// Whether this build's kernels round every op of `model` exactly as llama.cpp's CPU build did when
+// it made the references (x86 with AVX2). Gemma 3 270M does not: its q4_K and q6_K matmuls give the
+// same integer sums as llama.cpp's but add their float parts in another order (llama.cpp runs q4_K
+// through repacked kernels, and prompts of 8+ tokens of q6_K through its "tiled" matmul): one
+// last-bit difference in most outputs of the first layer, where everything before them, rotations
+// and attention included, is bit-identical. Other instruction sets sum in their own order everywhere.
+bool rounds_like_llama_cpp(const std::string& model) {
+    return std::is_same_v<hearth::cpu::native_arch, hearth::cpu::avx2> && model != "gemma-3-270m-q4_k_m.gguf";
+}
+
 // The CPU backend with the embedding rows multiplied by (1 + nudge * 2^-22): a change the size of
 // a rounding, which samples the noise of a quantized-key perplexity (see the test). nudge 0 is the
 // backend itself, bit for bit.
-// Whether this build's kernels round every op of `model` exactly as llama.cpp's CPU build did when
-// it made the references (x86 with AVX2). Gemma 3 270M does not: its q4_K matmuls give the same
-// integer sums but add their float partial sums in another order than llama.cpp's repacked q4_K
-// kernels (one last-bit difference in most outputs of the first layer; everything before them,
-// rotations and attention included, is bit-identical). Other instruction sets sum in their own
-// order everywhere.
-bool rounds_like_llama_cpp(const std::string& model) {
-    return std::string_view(hearth::cpu::arch_name<hearth::cpu::native_arch>) == "avx2" &&
-           model != "gemma-3-270m-q4_k_m.gguf";
-}
-
 struct nudged_backend : backend_t {
     using backend_t::backend_t;
     int nudge = 0;
