@@ -13,7 +13,9 @@
 // already (a 4-row version with vectorised scales measured 9% slower).
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
+#include <array>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 HEARTH_NAMESPACE_BEGIN
@@ -232,7 +234,10 @@ inline const nibble_gemm_side* gemm_side_of(const std::byte* a, std::size_t a_st
 // row pairs as the GEMV tile. Per block, the weights are unpacked once for RN tokens and each
 // multiply, convert and FMA serves two rows: about half the instructions per product of the
 // generic one-row-per-register tile. side: the tokens' side data, nb entries per token.
-template <class I, class Block, int RM, int RN>
+// Prefetch: request the next row tile's weights while walking this one, as the GEMV does. The
+// first token tile of a row tile reads its weights from DRAM (a short prompt reads every weight
+// once, like a decode step, and stalled on each row tile without it).
+template <class I, class Block, int RM, int RN, bool Prefetch = false>
 inline void nibble_gemm_tile(const std::byte* w, std::size_t w_stride, const std::byte* a, std::size_t a_stride,
                              const nibble_gemm_side* side, std::size_t nb, float* y, std::size_t y_stride) {
     static_assert(RM % 2 == 0 && RM <= 4);
@@ -250,7 +255,9 @@ inline void nibble_gemm_tile(const std::byte* w, std::size_t w_stride, const std
         for (int p = 0; p < pairs; ++p) acc[p][t] = _mm256_setzero_ps();
         acc_min[t] = _mm_setzero_ps();
     }
+    [[maybe_unused]] const auto pf = detail::next_tile_prefetcher::make<RM>(w, w_stride, nb);
     for (std::size_t b = 0; b < nb; ++b) {
+        if constexpr (Prefetch) pf.at(b);
         nibble_pair q[pairs];
         for (int p = 0; p < pairs; ++p) q[p] = traits::values(rows[2 * p][b], rows[2 * p + 1][b]);
         const __m128 d4 = _mm_cvtph_ps(gather_half_bits<RM>(rows, b, &Block::d));
@@ -322,12 +329,31 @@ struct nibble_policy {
                 const std::byte* wr = w + r * ws;
                 const std::byte* at = a + t * as;
                 float* yt = y + t * ys + r;
-                if (m == GemmRM && n == GemmRN)
-                    nibble_gemm_tile<I, wblock, GemmRM, GemmRN>(wr, ws, at, as, side + t * nb, nb, yt, ys);
-                else
+                // A pair tile reads the chunk's side data; tile<RM, RN> would make its own per row
+                // tile (an edge column of a short prompt paid that for every row tile).
+                if (m % 2 == 0 && n > 1) {
+                    // The next row tile's weights are requested by the first token tile only (the
+                    // later ones find this tile's weights in L1), and only when there is one.
+                    const bool prefetch = t == 0 && r + m < r1;
+                    pair_tile(m, n, prefetch)(wr, ws, at, as, side + t * nb, nb, yt, ys);
+                } else {
                     table::get(m, n)(wr, ws, at, as, nb, yt, ys);
+                }
             }
         }
+    }
+    using pair_tile_fn = void (*)(const std::byte*, std::size_t, const std::byte*, std::size_t,
+                                  const nibble_gemm_side*, std::size_t, float*, std::size_t);
+    // nibble_gemm_tile for m (even) rows x n (> 1) tokens, with or without prefetch.
+    static pair_tile_fn pair_tile(std::size_t m, std::size_t n, bool prefetch) {
+        static constexpr int pairs = GemmRM / 2, cols = GemmRN - 1;
+        static constexpr auto table = []<std::size_t... K>(std::index_sequence<K...>) {
+            // K = (prefetch * pairs + pair count - 1) * cols + token count - 2
+            return std::array<pair_tile_fn, 2 * pairs * cols>{
+                &nibble_gemm_tile<I, wblock, 2 * (static_cast<int>(K / cols % pairs) + 1),
+                                  static_cast<int>(K % cols) + 2, (K / cols / pairs) == 1>...};
+        }(std::make_index_sequence<2 * pairs * cols>{});
+        return table[((prefetch ? 1 : 0) * pairs + m / 2 - 1) * cols + (n - 2)];
     }
     static void gemv(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                      std::size_t nb, float* y) {

@@ -133,9 +133,19 @@ inline void prepared_gemm(const std::byte* w, std::size_t w_stride, std::size_t 
     if (buf.size() < RM * nb) buf.resize(RM * nb);
     for (std::size_t r = r0; r < r1; r += RM) {
         const std::size_t m = std::min<std::size_t>(RM, r1 - r);
+        // While preparing this row tile, request the next one's weights, each line once (the
+        // line that starts within block b is requested with block b): a short prompt reads every
+        // weight once from DRAM, and without it each row tile waited for its reads.
         for (std::size_t i = 0; i < m; ++i) {
             const wblock* row = reinterpret_cast<const wblock*>(w + (r + i) * w_stride);
-            for (std::size_t b = 0; b < nb; ++b) buf[i * nb + b] = F::prepare(row[b]);
+            const char* next = r + RM + i < r1 ? reinterpret_cast<const char*>(w + (r + RM + i) * w_stride) : nullptr;
+            for (std::size_t b = 0; b < nb; ++b) {
+                if (next) {
+                    for (std::size_t o = (b * sizeof(wblock) + 63) / 64 * 64; o < (b + 1) * sizeof(wblock); o += 64)
+                        prefetch_line(next + o);
+                }
+                buf[i * nb + b] = F::prepare(row[b]);
+            }
         }
         for (std::size_t t = 0; t < n_tokens; t += RN) {
             const std::size_t n = std::min<std::size_t>(RN, n_tokens - t);
