@@ -13,6 +13,7 @@
 #include <hearth/quant/kquants.hpp>
 #include <hearth/quant/legacy.hpp>
 #include <cstring>
+#include <type_traits>
 
 namespace hc = hearth::cpu;
 using hearth::dtype;
@@ -127,6 +128,33 @@ TEST_CASE("matmul: larger shapes cross the GEMM token chunking", "[cpu][matmul]"
     if (cpu_test::small_sizes()) return;
     for (dtype t : {dtype::q4_0, dtype::q8_0, dtype::q4_k, dtype::q6_k, dtype::f16})
         check_matmul(t, 70, is_k_quant(t) ? 1024 : 1024, 33, 2);
+}
+
+// The K-quants with minimums sum each row in one order on every path (superblock_acc on x86: the
+// GEMV, the per-row GEMM tiles of edge rows and the 8-row interleaved GEMM), so a token's outputs
+// do not depend on the batch it came in: prompt and decode, or two batch sizes, give the same bits.
+TEST_CASE("matmul: q4_K and q5_K give a token the same bits in any batch", "[cpu][matmul]") {
+    if constexpr (!std::is_same_v<arch, hc::avx2> && !std::is_same_v<arch, hc::avx512>) return;
+    const bool small = cpu_test::small_sizes();
+    for (dtype t : {dtype::q4_k, dtype::q5_k}) {
+        const std::size_t k = small ? 512 : 1024, rows = small ? 21 : 45, n_tokens = small ? 7 : 19;
+        const auto wbytes = make_matrix(t, rows, k, 31);
+        const hc::matrix_view W{t, rows, k, wbytes.data(), hearth::row_bytes(t, k)};
+        const auto x = cpu_test::random_floats(n_tokens * k, 5, -2.0f, 2.0f);
+        for (unsigned threads : {1u, 2u}) {
+            hc::thread_pool pool(threads);
+            hc::matmul_context ctx(pool);
+            std::vector<float> batch(n_tokens * rows), one(rows);
+            hc::matmul<arch>(ctx, W, x.data(), k, n_tokens, batch.data(), rows);
+            for (std::size_t tk = 0; tk < n_tokens; ++tk) {
+                hc::matmul<arch>(ctx, W, x.data() + tk * k, k, 1, one.data(), rows);
+                for (std::size_t r = 0; r < rows; ++r) {
+                    INFO(hearth::name(t) << " threads " << threads << " token " << tk << " row " << r);
+                    REQUIRE(batch[tk * rows + r] == one[r]);
+                }
+            }
+        }
+    }
 }
 
 TEST_CASE("matmul: rejects what it cannot compute", "[cpu][matmul]") {

@@ -7,6 +7,7 @@
 // decides the shape: 4 x 3 shares each activation block among 4 rows and measured 1.3-1.5x the
 // 2 x 4 tile they had (bench_kernels --only gemm --threads 1, 512 tokens: q4_K 50 -> 66-71,
 // q6_K 58 -> 62-73 GFLOP/s, against 42 and 40 before blocks were prepared once per chunk).
+#include <hearth/cpu/kernels/avx2_k4x8.hpp>
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
 #include <hearth/cpu/kernels/avx2_gemv.hpp>
@@ -52,10 +53,10 @@ template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_po
 template <> struct format<avx2, dtype::q2_k> { using policy = detail::block_policy<avx2_detail::q2_k_kernel<>, 2, 2, 4>; };
 template <> struct format<avx2, dtype::q3_k> { using policy = detail::block_policy<avx2_detail::q3_k_kernel<>, 2, 2, 4>; };
 template <> struct format<avx2, dtype::q4_k> {
-    using policy = detail::split_block_policy<avx2_detail::q4_k_kernel<>, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, false>, 2, 4, 3>;
+    using policy = avx2_detail::k4x8_policy<false, avx2_detail::q4_k_kernel<>, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, false>, 2, 4, 3, 2>;
 };
 template <> struct format<avx2, dtype::q5_k> {
-    using policy = detail::split_block_policy<avx2_detail::q5_k_kernel<>, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, true>, 2, 4, 3>;
+    using policy = avx2_detail::k4x8_policy<true, avx2_detail::q5_k_kernel<>, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, true>, 2, 4, 3, 2>;
 };
 template <> struct format<avx2, dtype::q6_k> {
     using policy = detail::split_block_policy<avx2_detail::q6_k_kernel<>, avx2_detail::q6_k_gemm_kernel<>, 2, 4, 3>;

@@ -59,11 +59,32 @@ inline __m128i unpack_scales_k3(const std::uint8_t* packed) noexcept {
 
 struct no_prep {};
 
+// Accumulator of q4_K / q5_K: per super-block, the integer dot (scales applied) and the integer
+// min term are each reduced to one number, then accumulated as d_w d_a * isum and dmin_w d_a *
+// msum in two float sums, subtracted once at the end. This is the order of llama.cpp's
+// interleaved q4_K kernels (repacked q4_K_8x8), and the order in which the 8-row interleaved GEMM
+// (avx2_k4x8.hpp) sums with each lane a row: every q4_K path here (GEMV, GEMM tiles, edge rows)
+// gives the same bits for a row and token, whatever the batch.
+struct superblock_acc {
+    using acc = __m128;  // lane 0: sum of d_w d_a isum; lane 1: sum of dmin_w d_a msum
+    static acc zero() noexcept { return _mm_setzero_ps(); }
+    static float reduce(acc a) noexcept { return _mm_cvtss_f32(a) - _mm_cvtss_f32(_mm_movehdup_ps(a)); }
+    static acc add(acc a, int isum, int msum, float d_ad, float dmin_ad) noexcept {
+        return _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_setr_epi32(isum, msum, 0, 0)), _mm_setr_ps(d_ad, dmin_ad, 0.0f, 0.0f), a);
+    }
+};
+
+inline int hsum_i32x4(__m128i s) noexcept {
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
 // q4_K and q5_K (five = true: a fifth bit per element from qh). The unpacked scales and mins are
 // the prepared form of a weight block, so a GEMM tile decodes them once for all its tokens; the
 // activation block's sub-block sums of 32 are prepared once for all rows.
 template <class I, bool five>
-struct k4_kernel : vec_acc {
+struct k4_kernel : superblock_acc {
     using wblock = std::conditional_t<five, quant::block_q5_k, quant::block_q4_k>;
     using ablock = quant::block_q8_k;
     struct prepared {
@@ -119,8 +140,7 @@ struct k4_kernel : vec_acc {
             sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, scale_lanes(p.scales, 2 * j)), p_hi,
                                   scale_lanes(p.scales, 2 * j + 1));
         }
-        s = _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
-        return _mm256_fmadd_ps(_mm256_set1_ps(-p.dmin * ap.d), _mm256_cvtepi32_ps(min_dot), s);
+        return add(s, hsum_i32(sum), hsum_i32x4(_mm256_castsi256_si128(min_dot)), p.d * ap.d, p.dmin * ap.d);
     }
 };
 template <class I = avx2_ops> using q4_k_kernel = k4_kernel<I, false>;
@@ -133,7 +153,7 @@ template <class I = avx2_ops> using q5_k_kernel = k4_kernel<I, true>;
 // float operations in the same order as k4_kernel, so the same results; the GEMV keeps
 // k4_kernel (one token: nothing to share, and the stores would only cost).
 template <class I, bool five>
-struct k4_gemm_kernel : vec_acc {
+struct k4_gemm_kernel : superblock_acc {
     using base = k4_kernel<I, five>;
     using wblock = typename base::wblock;
     using ablock = typename base::ablock;
@@ -167,8 +187,7 @@ struct k4_gemm_kernel : vec_acc {
             const __m256i p_hi = _mm256_maddubs_epi16(p.q[2 * j + 1], load256(a.qs + 64 * j + 32));
             sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, p.scales[2 * j]), p_hi, p.scales[2 * j + 1]);
         }
-        s = _mm256_fmadd_ps(_mm256_set1_ps(p.d * ap.d), _mm256_cvtepi32_ps(sum), s);
-        return _mm256_fmadd_ps(_mm256_set1_ps(-p.dmin * ap.d), _mm256_cvtepi32_ps(min_dot), s);
+        return add(s, hsum_i32(sum), hsum_i32x4(_mm256_castsi256_si128(min_dot)), p.d * ap.d, p.dmin * ap.d);
     }
 };
 

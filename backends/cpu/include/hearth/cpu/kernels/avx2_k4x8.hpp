@@ -1,0 +1,182 @@
+#pragma once
+// AVX2 GEMM of q4_K / q5_K with eight weight rows interleaved in each register (the layout of
+// llama.cpp's repacked q4_K_8x8, built here per token chunk instead of once at load, so the
+// mapped file stays the only copy of the weights).
+//
+// Why: the per-row tiles (k4_gemm_kernel) spend 16 multiplies on 256 products of one row and
+// token and then a float epilogue for that pair alone; measured, the epilogue was a fifth of the
+// GEMM and the rest was bound by instruction count, not by the multiply ports. Here dword j of a
+// vector holds 4 consecutive weights of row j, so one vpmaddubsw against 4 broadcast activation
+// bytes does 32 products for 8 rows; the 8 products of a sub-block (32 elements) add up in int16
+// (|sum| <= 8 * 2 * 15 * 128 = 30720, no saturation), one vpmaddwd applies the 8 rows' sub-block
+// scales, and the epilogue (convert, scale, FMA, minimum term) is paid once for 8 rows: about half
+// the instructions per product.
+//
+// Results: per row and token, the integer sums of a super-block are exact and the float
+// operations are superblock_acc's (d_w d_a isum and dmin_w d_a msum accumulated apart, one FMA
+// each per super-block, subtracted at the end), so a row's output is bit-identical to the GEMV's
+// and to the per-row tiles' that serve the edge rows.
+#include <hearth/cpu/kernels/avx2_kquants.hpp>
+#include <hearth/cpu/kernels/tile.hpp>
+#include <array>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu::avx2_detail {
+
+// One super-block of 8 rows, interleaved.
+struct k4x8_block {
+    __m256i q[64];      // chunk c (elements 4c .. 4c+3): dword j = row j's 4 values, as bytes
+    __m256i scales[8];  // sub-block i: int16 lanes 2j and 2j+1 = row j's scale
+    __m256i mins[4];    // sub-blocks 2p, 2p+1: int16 lanes 2j, 2j+1 = row j's two minimums
+    __m256 d, dmin;     // lane j: row j's d and dmin
+};
+
+// v[r] dword c -> v[c] dword r (an 8 x 8 transpose of 32-bit elements).
+inline void transpose_8x8_epi32(__m256i (&v)[8]) noexcept {
+    __m256i t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+        t[2 * i] = _mm256_unpacklo_epi32(v[2 * i], v[2 * i + 1]);      // r0c0 r1c0 r0c1 r1c1 | c4 c5
+        t[2 * i + 1] = _mm256_unpackhi_epi32(v[2 * i], v[2 * i + 1]);  // c2 c3 | c6 c7
+    }
+    for (int h = 0; h < 2; ++h) {  // rows 0..3, then 4..7
+        const __m256i* tt = t + 4 * h;
+        u[4 * h + 0] = _mm256_unpacklo_epi64(tt[0], tt[2]);  // c0 | c4 of 4 rows
+        u[4 * h + 1] = _mm256_unpackhi_epi64(tt[0], tt[2]);  // c1 | c5
+        u[4 * h + 2] = _mm256_unpacklo_epi64(tt[1], tt[3]);  // c2 | c6
+        u[4 * h + 3] = _mm256_unpackhi_epi64(tt[1], tt[3]);  // c3 | c7
+    }
+    for (int c = 0; c < 4; ++c) {
+        v[c] = _mm256_permute2x128_si256(u[c], u[4 + c], 0x20);
+        v[c + 4] = _mm256_permute2x128_si256(u[c], u[4 + c], 0x31);
+    }
+}
+
+template <bool five>
+struct k4x8 {
+    using base = k4_kernel<avx2_ops, five>;
+    using wblock = typename base::wblock;
+    using ablock = quant::block_q8_k;
+
+    // rows[j]: row j's super-block.
+    static void prepare(const wblock* const (&rows)[8], k4x8_block& out) noexcept {
+        alignas(32) std::int16_t sc[8][16], mn[4][16];
+        alignas(32) float d[8], dmin[8];
+        for (int j = 0; j < 8; ++j) {
+            alignas(16) std::uint8_t sm[16];
+            _mm_store_si128(reinterpret_cast<__m128i*>(sm), unpack_scales_mins_k4(rows[j]->scales));
+            for (int i = 0; i < 8; ++i) sc[i][2 * j] = sc[i][2 * j + 1] = sm[i];
+            for (int p = 0; p < 4; ++p) mn[p][2 * j] = sm[8 + 2 * p], mn[p][2 * j + 1] = sm[8 + 2 * p + 1];
+            d[j] = half(rows[j]->d), dmin[j] = half(rows[j]->dmin);
+        }
+        for (int i = 0; i < 8; ++i) out.scales[i] = _mm256_load_si256(reinterpret_cast<const __m256i*>(sc[i]));
+        for (int p = 0; p < 4; ++p) out.mins[p] = _mm256_load_si256(reinterpret_cast<const __m256i*>(mn[p]));
+        out.d = _mm256_load_ps(d), out.dmin = _mm256_load_ps(dmin);
+        for (int g = 0; g < 4; ++g) {  // sub-blocks 2g (low nibbles) and 2g + 1 (high)
+            __m256i lo[8], hi[8];
+            for (int j = 0; j < 8; ++j) {
+                const auto v = base::values(*rows[j], base::fifth_bits(*rows[j]), g);
+                lo[j] = v.lo, hi[j] = v.hi;
+            }
+            transpose_8x8_epi32(lo);
+            transpose_8x8_epi32(hi);
+            for (int c = 0; c < 8; ++c) out.q[16 * g + c] = lo[c], out.q[16 * g + 8 + c] = hi[c];
+        }
+    }
+
+    static __m256i broadcast_dword(const std::int8_t* p) noexcept {
+        std::int32_t v;
+        std::memcpy(&v, p, 4);
+        return _mm256_set1_epi32(v);
+    }
+
+    // y[t * y_stride + j] for the 8 rows of p (nb prepared super-blocks) and RN tokens.
+    template <int RN>
+    static void tile(const k4x8_block* p, const std::byte* a, std::size_t a_stride, std::size_t nb, float* y,
+                     std::size_t y_stride) noexcept {
+        const ablock* act[RN];
+        for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
+        __m256 acc[RN], accm[RN];
+        for (int t = 0; t < RN; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
+        for (std::size_t b = 0; b < nb; ++b) {
+            const k4x8_block& w = p[b];
+            __m256i isum[RN];
+            for (int t = 0; t < RN; ++t) isum[t] = _mm256_setzero_si256();
+            for (int i = 0; i < 8; ++i) {
+                __m256i s16[RN];
+                for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
+                for (int c = 0; c < 8; ++c) {
+                    const __m256i q = w.q[8 * i + c];
+                    for (int t = 0; t < RN; ++t)
+                        s16[t] = _mm256_add_epi16(
+                            s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 32 * i + 4 * c)));
+                }
+                for (int t = 0; t < RN; ++t)
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s16[t], w.scales[i]));
+            }
+            for (int t = 0; t < RN; ++t) {
+                const ablock& ab = act[t][b];
+                const __m256i bs = load256(ab.bsums);
+                // Sums of the 8 sub-blocks' 32 activations as int16, in both halves.
+                const __m256i sub = _mm256_broadcastsi128_si256(
+                    _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)));
+                __m256i msum = _mm256_madd_epi16(w.mins[0], _mm256_shuffle_epi32(sub, 0x00));
+                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[1], _mm256_shuffle_epi32(sub, 0x55)));
+                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[2], _mm256_shuffle_epi32(sub, 0xaa)));
+                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[3], _mm256_shuffle_epi32(sub, 0xff)));
+                const __m256 da = _mm256_set1_ps(ab.d);
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(w.d, da), acc[t]);
+                accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_mul_ps(w.dmin, da), accm[t]);
+            }
+        }
+        for (int t = 0; t < RN; ++t) _mm256_storeu_ps(y + t * y_stride, _mm256_sub_ps(acc[t], accm[t]));
+    }
+};
+
+// GEMM policy of q4_K / q5_K: groups of 8 rows through k4x8 (prepared once per token chunk into a
+// per-thread buffer, about 2.5 KiB per super-block), the rows after the last whole group through
+// the per-row prepared tiles (Gemm), GEMV through Gemv. All of them sum as superblock_acc.
+template <bool five, class Gemv, class Gemm, int GemvRM, int GemmRM, int GemmRN, int InterleavedRN>
+struct k4x8_policy : detail::split_block_policy<Gemv, Gemm, GemvRM, GemmRM, GemmRN> {
+    using kernel = k4x8<five>;
+    using wblock = typename kernel::wblock;
+    using tile_fn = void (*)(const k4x8_block*, const std::byte*, std::size_t, std::size_t, float*, std::size_t);
+    static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
+        return std::array<tile_fn, InterleavedRN>{&kernel::template tile<static_cast<int>(N) + 1>...};
+    }(std::make_index_sequence<InterleavedRN>{});
+
+    static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
+                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
+        thread_local std::vector<k4x8_block> buf;
+        if (buf.size() < nb) buf.resize(nb);
+        std::size_t r = r0;
+        for (; r + 8 <= r1; r += 8) {
+            const wblock* rows[8];
+            for (int j = 0; j < 8; ++j) rows[j] = reinterpret_cast<const wblock*>(w + (r + j) * ws);
+            // The next group's weights are requested while this one is unpacked (a short prompt
+            // reads each weight once, from DRAM).
+            const bool next = r + 16 <= r1;
+            for (std::size_t b = 0; b < nb; ++b) {
+                if (next) {
+                    for (int j = 0; j < 8; ++j) {
+                        const char* nb_start = reinterpret_cast<const char*>(rows[j] + b) + 8 * ws;
+                        for (std::size_t o = 0; o < sizeof(wblock); o += 64) detail::prefetch_line(nb_start + o);
+                    }
+                }
+                const wblock* blk[8];
+                for (int j = 0; j < 8; ++j) blk[j] = rows[j] + b;
+                kernel::prepare(blk, buf[b]);
+            }
+            for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
+                const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
+                tiles[n - 1](buf.data(), a + t * as, as, nb, y + t * ys + r, ys);
+            }
+        }
+        if (r < r1) detail::prepared_gemm<Gemm, GemmRM, GemmRN>(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
+    }
+};
+
+}  // namespace cpu::avx2_detail
+HEARTH_NAMESPACE_END
