@@ -1,0 +1,115 @@
+#pragma once
+// AVX2 GEMM of q4_0 with eight weight rows interleaved in each register (as avx2_k4x8.hpp does
+// for q4_K; llama.cpp repacks q4_0 the same way, q4_0_8x8), unpacked once per token chunk into a
+// per-thread buffer. Dword j of a vector holds 4 consecutive nibble values of row j, so one
+// vpmaddubsw against 4 broadcast activation bytes makes 32 products for 8 rows; a block's 8
+// products per row add up in int16 (|sum| <= 8 * 2 * 15 * 128 = 30720), and the widening, the -8
+// offset, the conversion and the FMA are paid once for 8 rows and a block, where the row-pair
+// tile (avx2_gemv.hpp) pays them for 2.
+//
+// Float order: per row and block, one FMA of d_w d_a times the block's exact integer dot into
+// one float sum per row (the order of ggml's vec_dot_q4_0_q8_0 per block, summed serially). The
+// row-pair tiles and the GEMV keep four partial lanes per row, so a q4_0 row's last bits depend
+// on whether a token came through this GEMM; both are within the scalar twin's bound.
+#include <hearth/cpu/kernels/avx2_gemv.hpp>
+#include <hearth/cpu/kernels/avx2_k4x8.hpp>
+#include <array>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+HEARTH_NAMESPACE_BEGIN
+namespace cpu::avx2_detail {
+
+// One 32-element block of 8 rows, interleaved.
+struct q4_0x8_block {
+    __m256i q[8];  // chunk c (elements 4c .. 4c+3): dword j = row j's 4 values in [0, 15]
+    __m256 d;      // lane j: row j's scale
+};
+
+struct q4_0x8 {
+    static void prepare(const quant::block_q4_0* const (&rows)[8], q4_0x8_block& out) noexcept {
+        alignas(32) float d[8];
+        for (int j = 0; j < 8; ++j) {
+            out.q[j] = unpack_nibbles_16(rows[j]->qs);  // elements 0..31 of row j as bytes
+            d[j] = half(rows[j]->d);
+        }
+        transpose_8x8_epi32(out.q);
+        out.d = _mm256_load_ps(d);
+    }
+
+    // y[t * y_stride + j] for the 8 rows of p (nb prepared blocks) and RN tokens; side: the
+    // tokens' side data (nibble_gemm_side: its four bias lanes add up to -8 * sum(a), and d).
+    template <int RN>
+    static void tile(const q4_0x8_block* p, const std::byte* a, std::size_t a_stride, const nibble_gemm_side* side,
+                     std::size_t nb, float* y, std::size_t y_stride) noexcept {
+        const quant::block_q8_0* act[RN];
+        for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const quant::block_q8_0*>(a + t * a_stride);
+        const __m256i ones = _mm256_set1_epi16(1);
+        __m256 acc[RN];
+        for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
+        for (std::size_t b = 0; b < nb; ++b) {
+            const q4_0x8_block& w = p[b];
+            __m256i s16[RN];
+            for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
+            for (int c = 0; c < 8; ++c) {
+                const __m256i q = w.q[c];
+                for (int t = 0; t < RN; ++t)
+                    s16[t] = _mm256_add_epi16(s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 4 * c)));
+            }
+            for (int t = 0; t < RN; ++t) {
+                const nibble_gemm_side& sd = side[t * nb + b];
+                const std::int32_t offset = sd.bias[0] + sd.bias[1] + sd.bias[2] + sd.bias[3];  // -8 * sum(a)
+                const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16[t], ones), _mm256_set1_epi32(offset));
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(w.d, _mm256_set1_ps(sd.d)), acc[t]);
+            }
+        }
+        for (int t = 0; t < RN; ++t) _mm256_storeu_ps(y + t * y_stride, acc[t]);
+    }
+};
+
+// q4_0's tile policy on AVX2: nibble_policy (row-pair GEMV and GEMM tiles), with the GEMM's
+// whole groups of 8 rows through q4_0x8 (blocks unpacked once per token chunk into a per-thread
+// buffer, 288 bytes per block) and the rows after the last group through the pair tiles.
+template <class I, class Kernel, int GemvRM, int GemmRM, int GemmRN, int InterleavedRN>
+struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
+    using base = nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN>;
+    using tile_fn = void (*)(const q4_0x8_block*, const std::byte*, std::size_t, const nibble_gemm_side*, std::size_t,
+                             float*, std::size_t);
+    static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
+        return std::array<tile_fn, InterleavedRN>{&q4_0x8::template tile<static_cast<int>(N) + 1>...};
+    }(std::make_index_sequence<InterleavedRN>{});
+
+    static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
+                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
+        using wblock = quant::block_q4_0;
+        thread_local std::vector<q4_0x8_block> buf;
+        if (buf.size() < nb) buf.resize(nb);
+        std::size_t r = r0;
+        if (r + 8 <= r1) {
+            const nibble_gemm_side* side = base::template side_of_tokens<0>(a, as, n_tokens, nb);
+            for (; r + 8 <= r1; r += 8) {
+                const wblock* rows[8];
+                for (int j = 0; j < 8; ++j) rows[j] = reinterpret_cast<const wblock*>(w + (r + j) * ws);
+                // The next group's weights are requested while this one is unpacked.
+                const bool next = r + 16 <= r1;
+                for (std::size_t b = 0; b < nb; ++b) {
+                    const wblock* blk[8];
+                    for (int j = 0; j < 8; ++j) {
+                        blk[j] = rows[j] + b;
+                        if (next && b % 2 == 0) detail::prefetch_line(reinterpret_cast<const char*>(blk[j]) + 8 * ws);
+                    }
+                    q4_0x8::prepare(blk, buf[b]);
+                }
+                for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
+                    const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
+                    tiles[n - 1](buf.data(), a + t * as, as, side + t * nb, nb, y + t * ys + r, ys);
+                }
+            }
+        }
+        if (r < r1) base::gemm_chunk(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
+    }
+};
+
+}  // namespace cpu::avx2_detail
+HEARTH_NAMESPACE_END
