@@ -61,6 +61,24 @@ inline void transpose_8x8_epi32(__m256i (&v)[8]) noexcept {
     }
 }
 
+// Unpacks the nb blocks of rows [r, r + 8) into buf with Kernel::prepare (which takes the 8 rows'
+// block b). With `next`, the following group's weights are requested meanwhile: a short prompt
+// reads each weight once, from DRAM.
+template <class Kernel, class WBlock, class Prepared>
+inline void prepare_group8(const std::byte* w, std::size_t ws, std::size_t r, bool next, std::size_t nb,
+                           Prepared* buf) noexcept {
+    const WBlock* rows[8];
+    for (int j = 0; j < 8; ++j) rows[j] = reinterpret_cast<const WBlock*>(w + (r + j) * ws);
+    for (std::size_t b = 0; b < nb; ++b) {
+        const WBlock* blk[8];
+        for (int j = 0; j < 8; ++j) {
+            blk[j] = rows[j] + b;
+            if (next) detail::prefetch_block_lines(w + (r + 8 + j) * ws, b, sizeof(WBlock));
+        }
+        Kernel::prepare(blk, buf[b]);
+    }
+}
+
 template <bool five>
 struct k4x8 {
     using base = k4_kernel<avx2_ops, five>;
@@ -154,22 +172,7 @@ struct k4x8_policy : detail::split_block_policy<Gemv, Gemm, GemvRM, GemmRM, Gemm
         if (buf.size() < nb) buf.resize(nb);
         std::size_t r = r0;
         for (; r + 8 <= r1; r += 8) {
-            const wblock* rows[8];
-            for (int j = 0; j < 8; ++j) rows[j] = reinterpret_cast<const wblock*>(w + (r + j) * ws);
-            // The next group's weights are requested while this one is unpacked (a short prompt
-            // reads each weight once, from DRAM).
-            const bool next = r + 16 <= r1;
-            for (std::size_t b = 0; b < nb; ++b) {
-                if (next) {
-                    for (int j = 0; j < 8; ++j) {
-                        const char* nb_start = reinterpret_cast<const char*>(rows[j] + b) + 8 * ws;
-                        for (std::size_t o = 0; o < sizeof(wblock); o += 64) detail::prefetch_line(nb_start + o);
-                    }
-                }
-                const wblock* blk[8];
-                for (int j = 0; j < 8; ++j) blk[j] = rows[j] + b;
-                kernel::prepare(blk, buf[b]);
-            }
+            prepare_group8<kernel, wblock>(w, ws, r, r + 16 <= r1, nb, buf.data());
             for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                 const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
                 tiles[n - 1](buf.data(), a + t * as, as, nb, y + t * ys + r, ys);

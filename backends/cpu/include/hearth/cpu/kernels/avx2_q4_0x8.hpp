@@ -89,18 +89,7 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
         if (r + 8 <= r1) {
             const nibble_gemm_side* side = base::template side_of_tokens<0>(a, as, n_tokens, nb);
             for (; r + 8 <= r1; r += 8) {
-                const wblock* rows[8];
-                for (int j = 0; j < 8; ++j) rows[j] = reinterpret_cast<const wblock*>(w + (r + j) * ws);
-                // The next group's weights are requested while this one is unpacked.
-                const bool next = r + 16 <= r1;
-                for (std::size_t b = 0; b < nb; ++b) {
-                    const wblock* blk[8];
-                    for (int j = 0; j < 8; ++j) {
-                        blk[j] = rows[j] + b;
-                        if (next && b % 2 == 0) detail::prefetch_line(reinterpret_cast<const char*>(blk[j]) + 8 * ws);
-                    }
-                    q4_0x8::prepare(blk, buf[b]);
-                }
+                prepare_group8<q4_0x8, wblock>(w, ws, r, r + 16 <= r1, nb, buf.data());
                 for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                     const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
                     tiles[n - 1](buf.data(), a + t * as, as, side + t * nb, nb, y + t * ys + r, ys);

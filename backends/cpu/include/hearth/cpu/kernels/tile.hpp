@@ -25,6 +25,14 @@ inline void prefetch_line(const void* p) noexcept {
 #endif
 }
 
+// Requests the cache lines of block b (of `bytes` bytes) of a row, each line once over a walk of
+// the row's blocks: the lines whose start falls inside block b (used to fetch the next rows'
+// weights while preparing these, a block at a time).
+inline void prefetch_block_lines(const void* row, std::size_t b, std::size_t bytes) noexcept {
+    const char* p = static_cast<const char*>(row);
+    for (std::size_t o = (b * bytes + 63) / 64 * 64; o < (b + 1) * bytes; o += 64) prefetch_line(p + o);
+}
+
 // GEMV reads its weights once, RM rows at a time: RM interleaved streams only a few KiB long
 // each, too short for the hardware prefetchers to run ahead, so without help every tile waits
 // for DRAM and the multiply-adds do not overlap the memory traffic (measured: a q4_0 GEMV ran at
@@ -140,10 +148,7 @@ inline void prepared_gemm(const std::byte* w, std::size_t w_stride, std::size_t 
             const wblock* row = reinterpret_cast<const wblock*>(w + (r + i) * w_stride);
             const char* next = r + RM + i < r1 ? reinterpret_cast<const char*>(w + (r + RM + i) * w_stride) : nullptr;
             for (std::size_t b = 0; b < nb; ++b) {
-                if (next) {
-                    for (std::size_t o = (b * sizeof(wblock) + 63) / 64 * 64; o < (b + 1) * sizeof(wblock); o += 64)
-                        prefetch_line(next + o);
-                }
+                if (next) prefetch_block_lines(next, b, sizeof(wblock));
                 buf[i * nb + b] = F::prepare(row[b]);
             }
         }
