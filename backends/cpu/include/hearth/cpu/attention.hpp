@@ -3,7 +3,8 @@
 // pass over the visible cells with an online softmax, so memory does not grow
 // with context^2 and the cache is never dequantized as a whole. Queries are converted once to the dot-product format
 // of the K cache (q8_0 for q4_0/q8_0 keys, f16 for f16 keys) and dotted against the key blocks
-// directly; value rows are expanded one head-row at a time into the f32 accumulator.
+// directly. Cells go in tiles: their scores first, then each query's softmax steps, then their
+// value rows, expanded once to f32, are added into each query's accumulator held in registers.
 #include <hearth/backend.hpp>
 #include <hearth/cpu/get_rows.hpp>
 #include <hearth/cpu/kernels/kernels.hpp>
@@ -40,10 +41,15 @@ struct kv_storage {
 
 // Per-thread scratch of the attention kernel, grown on demand and kept by the backend.
 struct attention_scratch {
-    std::vector<std::byte> q_conv;  // the queries of a head group in the K cache's dot format
-    std::vector<float> v_row, acc;  // one expanded value row; an accumulator per head
-    std::vector<float> scores;      // one cell's softmax weight per head
-    std::vector<float> state;       // running maximum and denominator per head
+    std::vector<std::byte> q_conv;           // the queries of a head group in the K cache's dot format
+    std::vector<float> acc;                  // an accumulator per query
+    std::vector<float> state;                // running maximum and denominator per query
+    std::vector<std::uint32_t> cells;        // a tile of cells that some token of the block sees
+    std::vector<std::uint8_t> sees;          // per tile cell: bit ti set if token ti sees it
+    std::vector<std::uint8_t> v_needed;      // per tile cell: some query gives it a nonzero weight
+    std::vector<float> scores;               // per tile cell and query: q.k
+    std::vector<float> rescale, weight;      // per tile cell and query: online-softmax factors
+    std::vector<float> v_rows;               // the tile's value rows, expanded to f32
 };
 
 namespace detail {
@@ -53,13 +59,58 @@ inline dtype key_dot_type(dtype k) { return quant::activation_type(k); }
 // Tokens of a prompt served together (their queries share every key and value read), and the
 // widest score tile (queries per dot call).
 inline constexpr std::size_t attention_token_block = 4;
+static_assert(attention_token_block <= 8, "which tokens see a cell is one byte of bits");
 inline constexpr int attention_dot_columns = 8;
+// Cells per tile: their expanded value rows take 16 KiB, so they stay in L1 while every query of
+// the work item adds them up.
+inline std::size_t attention_tile_cells(std::size_t head_dim_v) {
+    return std::max<std::size_t>(8, 4096 / std::max<std::size_t>(head_dim_v, 1));
+}
 }  // namespace detail
+
+// One query's accumulator (d floats) over a tile of n cells: for each cell i its token sees
+// (bit `token` of sees[i]), acc *= rescale[i] unless that is 1, then, if v_needed[i],
+// acc += weight[i] * v_rows[i * d ...]. The same multiply and fused multiply-add per
+// element as scale() and axpy() cell by cell, but each slice of acc stays in registers for the
+// whole tile instead of being loaded and stored once per cell.
+template <class Arch>
+void accumulate_values(float* acc, std::size_t d, const float* v_rows, std::size_t n, const std::uint8_t* sees,
+                       unsigned token, const std::uint8_t* v_needed, const float* rescale, const float* weight) {
+    std::size_t j = 0;
+    if constexpr (has_float_simd<Arch>) {
+        using B = fbatch<Arch>;
+        constexpr std::size_t R = 4;  // batches of acc held in registers
+        for (; j + R * B::size <= d; j += R * B::size) {
+            B a[R];
+            for (std::size_t r = 0; r < R; ++r) a[r] = B::load_unaligned(acc + j + r * B::size);
+            for (std::size_t i = 0; i < n; ++i) {
+                if (!(sees[i] >> token & 1u)) continue;
+                if (const float ms = rescale[i]; ms != 1.0f)
+                    for (std::size_t r = 0; r < R; ++r) a[r] = a[r] * B(ms);
+                if (!v_needed[i]) continue;
+                const float vs = weight[i];
+                const float* v = v_rows + i * d + j;
+                for (std::size_t r = 0; r < R; ++r) a[r] = B::load_unaligned(v + r * B::size) * B(vs) + a[r];
+            }
+            for (std::size_t r = 0; r < R; ++r) a[r].store_unaligned(acc + j + r * B::size);
+        }
+    }
+    // The rest (all of it for the scalar reference), element by element with the same operations.
+    for (; j < d; ++j) {
+        float a = acc[j];
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!(sees[i] >> token & 1u)) continue;
+            if (const float ms = rescale[i]; ms != 1.0f) a = a * ms;
+            if (v_needed[i]) a = v_rows[i * d + j] * weight[i] + a;
+        }
+        acc[j] = a;
+    }
+}
 
 // Stores the batch's k/v rows in their cells, then computes out = softmax(q k^T * scale) v per
 // head, over the cells of the token's sequence that the causal (and sliding-window) mask allows.
 // q/k/v/out: row pointers per token via the accessor functions. Scores use the arch's SIMD dot
-// kernel (the same one the matmul uses), values are expanded with its get_rows kernel.
+// kernel (the same one the matmul uses), values are expanded with dequantize_row.
 template <class Arch, class Tensor>
 void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_storage& kv,
                          const Tensor& q, const Tensor& k, const Tensor& v, const attention_batch& batch,
@@ -96,13 +147,22 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
     const std::uint32_t splits = group / sub;
     const std::size_t n_blocks = (n_tokens + tb - 1) / tb;
     const std::size_t n_queries = tb * sub;  // per item, at most
+    const std::size_t tile_cells = detail::attention_tile_cells(ap.head_dim_v);
     if (scratch.size() < pool.size()) scratch.resize(pool.size());
+    const auto grow = [](auto& v, std::size_t n) {
+        if (v.size() < n) v.resize(n);
+    };
     for (auto& s : scratch) {
-        if (s.q_conv.size() < n_queries * q_bytes) s.q_conv.resize(n_queries * q_bytes);
-        if (s.v_row.size() < ap.head_dim_v) s.v_row.resize(ap.head_dim_v);
-        if (s.acc.size() < n_queries * ap.head_dim_v) s.acc.resize(n_queries * ap.head_dim_v);
-        if (s.scores.size() < 2 * n_queries) s.scores.resize(2 * n_queries);
-        if (s.state.size() < 2 * n_queries) s.state.resize(2 * n_queries);
+        grow(s.q_conv, n_queries * q_bytes);
+        grow(s.acc, n_queries * ap.head_dim_v);
+        grow(s.state, 2 * n_queries);
+        grow(s.cells, tile_cells);
+        grow(s.sees, tile_cells);
+        grow(s.v_needed, tile_cells);
+        grow(s.scores, tile_cells * n_queries);
+        grow(s.rescale, tile_cells * n_queries);
+        grow(s.weight, tile_cells * n_queries);
+        grow(s.v_rows, tile_cells * ap.head_dim_v);
     }
     const float scale = ap.softcap > 0.0f ? ap.kq_scale / ap.softcap : ap.kq_scale;
     // The key type's tiles of one key row times 1..8 queries, looked up once. Each query's
@@ -140,60 +200,71 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
             std::fill(sum, sum + nq, 0.0f);
             std::fill(s.acc.begin(), s.acc.begin() + nq * ap.head_dim_v, 0.0f);
             float* acc = s.acc.data();
-            float* raw = s.scores.data();  // this cell's q.k per query
-            float* vs = raw + nq;          // this cell's weight per query
-            for (std::uint32_t c = 0; c < batch.n_cells_used; ++c) {
-                const std::int32_t cp = batch.cell_pos[c], cs = batch.cell_seq[c];
-                if (cp > max_pos || cs < 0) continue;
-                // Which of the block's tokens this cell is visible to (causal mask, sequence, window).
-                bool sees[detail::attention_token_block];
-                bool any = false;
-                for (std::size_t ti = 0; ti < nt; ++ti) {
-                    const std::int32_t pos = batch.positions[i0 + ti];
-                    sees[ti] = batch.seq_ids[i0 + ti] == cs && cp <= pos &&
-                               !(ap.window && pos - cp >= static_cast<std::int32_t>(ap.window));
-                    any = any || sees[ti];
-                }
-                if (!any) continue;
-                const std::byte* krow = kv.k.data() + c * kv.k_row_bytes + kvh * kv.k_head_bytes;
-                for (std::size_t q0 = 0; q0 < nq; q0 += max_cols) {
-                    const std::size_t n = std::min<std::size_t>(max_cols, nq - q0);
-                    key_dot[n - 1](krow, 0, s.q_conv.data() + q0 * q_bytes, q_bytes, key_units, raw + q0, 1);
-                }
-                // Per query, the steps of a one-query pass over the cells (same order, same
-                // operations), so blocking changes no result.
-                bool v_needed = false;
-                for (std::size_t ti = 0; ti < nt; ++ti) {
-                    if (!sees[ti]) {
-                        for (std::uint32_t j = 0; j < sub; ++j) vs[ti * sub + j] = 0.0f;
-                        continue;
+            for (std::uint32_t c = 0; c < batch.n_cells_used;) {
+                // The next tile of cells that some token of the block sees (causal mask,
+                // sequence, window), with which of the block's tokens see each.
+                std::size_t n = 0;
+                for (; c < batch.n_cells_used && n < tile_cells; ++c) {
+                    const std::int32_t cp = batch.cell_pos[c], cs = batch.cell_seq[c];
+                    if (cp > max_pos || cs < 0) continue;
+                    std::uint8_t mask = 0;
+                    for (std::size_t ti = 0; ti < nt; ++ti) {
+                        const std::int32_t pos = batch.positions[i0 + ti];
+                        const bool sees = batch.seq_ids[i0 + ti] == cs && cp <= pos &&
+                                          !(ap.window && pos - cp >= static_cast<std::int32_t>(ap.window));
+                        mask |= static_cast<std::uint8_t>(sees) << ti;
                     }
-                    for (std::size_t qi = ti * sub; qi < (ti + 1) * sub; ++qi) {
-                        float sc = raw[qi] * scale;
+                    if (mask) s.cells[n] = c, s.sees[n++] = mask;
+                }
+                if (n == 0) break;
+                // Per query, its row of the tile: q.k, then the factors below, for tile cell i at i.
+                float* raw = s.scores.data();
+                for (std::size_t i = 0; i < n; ++i) {
+                    const std::byte* krow = kv.k.data() + s.cells[i] * kv.k_row_bytes + kvh * kv.k_head_bytes;
+                    for (std::size_t q0 = 0; q0 < nq; q0 += max_cols) {
+                        const std::size_t nc = std::min<std::size_t>(max_cols, nq - q0);
+                        key_dot[nc - 1](krow, 0, s.q_conv.data() + q0 * q_bytes, q_bytes, key_units,
+                                        raw + q0 * tile_cells + i, tile_cells);
+                    }
+                }
+                // Each query's online-softmax steps over the tile's cells, in cell order: its
+                // running maximum and sum, and per cell the factor its accumulator is rescaled by
+                // (1: none) and the cell's weight. The accumulators are updated afterwards with
+                // exactly these factors, in the same order, so tiling changes no result.
+                float* rescale = s.rescale.data();
+                float* weight = s.weight.data();
+                std::fill(s.v_needed.begin(), s.v_needed.begin() + n, std::uint8_t{0});
+                for (std::size_t qi = 0; qi < nq; ++qi) {
+                    const std::size_t ti = qi / sub;
+                    const float* raw_q = raw + qi * tile_cells;
+                    float* rescale_q = rescale + qi * tile_cells;
+                    float* weight_q = weight + qi * tile_cells;
+                    for (std::size_t i = 0; i < n; ++i) {
+                        if (!(s.sees[i] >> ti & 1u)) continue;
+                        float sc = raw_q[i] * scale;
                         if (ap.softcap > 0.0f) sc = ap.softcap * std::tanh(sc);
-                        float ms = 1.0f;
-                        vs[qi] = 1.0f;
+                        float ms = 1.0f, vs = 1.0f;
                         if (sc > m[qi]) {
                             ms = std::exp(m[qi] - sc);
                             m[qi] = sc;
-                            if (ms != 1.0f) cpu::scale<Arch>(acc + qi * ap.head_dim_v, ms, ap.head_dim_v);
                         } else {
-                            vs[qi] = std::exp(sc - m[qi]);
+                            vs = std::exp(sc - m[qi]);
                         }
-                        sum[qi] = sum[qi] * ms + vs[qi];
-                        v_needed = v_needed || vs[qi] != 0.0f;
+                        sum[qi] = sum[qi] * ms + vs;
+                        rescale_q[i] = ms;
+                        weight_q[i] = vs;
+                        s.v_needed[i] |= vs != 0.0f;
                     }
                 }
-                if (!v_needed) continue;
-                const std::byte* vrow = kv.v.data() + c * kv.v_row_bytes + kvh * kv.v_head_bytes;
-                const matrix_view vhead{kv.v_type, 1, ap.head_dim_v, vrow, kv.v_head_bytes};
-                const std::int32_t zero = 0;
-                get_rows<Arch>(vhead, &zero, 1, s.v_row.data(), ap.head_dim_v);
-                for (std::size_t ti = 0; ti < nt; ++ti) {
-                    if (!sees[ti]) continue;
-                    for (std::size_t qi = ti * sub; qi < (ti + 1) * sub; ++qi)
-                        cpu::axpy<Arch>(vs[qi], s.v_row.data(), acc + qi * ap.head_dim_v, ap.head_dim_v);
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (!s.v_needed[i]) continue;
+                    const std::byte* vrow = kv.v.data() + s.cells[i] * kv.v_row_bytes + kvh * kv.v_head_bytes;
+                    dequantize_row(kv.v_type, vrow, s.v_rows.data() + i * ap.head_dim_v, ap.head_dim_v);
                 }
+                for (std::size_t qi = 0; qi < nq; ++qi)
+                    accumulate_values<Arch>(acc + qi * ap.head_dim_v, ap.head_dim_v, s.v_rows.data(), n,
+                                            s.sees.data(), static_cast<unsigned>(qi / sub), s.v_needed.data(),
+                                            rescale + qi * tile_cells, weight + qi * tile_cells);
             }
             for (std::size_t ti = 0; ti < nt; ++ti)
                 for (std::uint32_t j = 0; j < sub; ++j) {
