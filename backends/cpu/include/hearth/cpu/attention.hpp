@@ -70,32 +70,37 @@ inline std::size_t attention_tile_cells(std::size_t head_dim_v) {
 
 // One query's accumulator (d floats) over a tile of n cells: for each cell i its token sees
 // (bit `token` of sees[i]), acc *= rescale[i] unless that is 1, then, if v_needed[i],
-// acc += weight[i] * v_rows[i * d ...]. The same multiply and fused multiply-add per
-// element as scale() and axpy() cell by cell, but each slice of acc stays in registers for the
-// whole tile instead of being loaded and stored once per cell.
+// acc += weight[i] * v_rows[i * d ...]. The multiply and the fused multiply-add per element of
+// scale() and axpy() (what they compile to with FMA: llama.cpp's ggml_vec_scale_f32 and
+// ggml_vec_mad_f32), cell by cell, but each slice of acc stays in registers for the whole tile
+// instead of being loaded and stored once per cell.
 template <class Arch>
 void accumulate_values(float* acc, std::size_t d, const float* v_rows, std::size_t n, const std::uint8_t* sees,
                        unsigned token, const std::uint8_t* v_needed, const float* rescale, const float* weight) {
     std::size_t j = 0;
     if constexpr (has_float_simd<Arch>) {
         using B = fbatch<Arch>;
-        constexpr std::size_t R = 4;  // batches of acc held in registers
-        for (; j + R * B::size <= d; j += R * B::size) {
-            B a[R];
-            for (std::size_t r = 0; r < R; ++r) a[r] = B::load_unaligned(acc + j + r * B::size);
-            for (std::size_t i = 0; i < n; ++i) {
-                if (!(sees[i] >> token & 1u)) continue;
-                if (const float ms = rescale[i]; ms != 1.0f)
-                    for (std::size_t r = 0; r < R; ++r) a[r] = a[r] * B(ms);
-                if (!v_needed[i]) continue;
-                const float vs = weight[i];
-                const float* v = v_rows + i * d + j;
-                for (std::size_t r = 0; r < R; ++r) a[r] = B::load_unaligned(v + r * B::size) * B(vs) + a[r];
+        // Slices of R batches: 4 while they last (fewer loads per cell), then single batches.
+        const auto slices = [&]<std::size_t R>(std::integral_constant<std::size_t, R>) {
+            for (; j + R * B::size <= d; j += R * B::size) {
+                B a[R];
+                for (std::size_t r = 0; r < R; ++r) a[r] = B::load_unaligned(acc + j + r * B::size);
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (!(sees[i] >> token & 1u)) continue;
+                    if (const float ms = rescale[i]; ms != 1.0f)
+                        for (std::size_t r = 0; r < R; ++r) a[r] = a[r] * B(ms);
+                    if (!v_needed[i]) continue;
+                    const B vs(weight[i]);
+                    const float* v = v_rows + i * d + j;
+                    for (std::size_t r = 0; r < R; ++r) a[r] = xsimd::fma(B::load_unaligned(v + r * B::size), vs, a[r]);
+                }
+                for (std::size_t r = 0; r < R; ++r) a[r].store_unaligned(acc + j + r * B::size);
             }
-            for (std::size_t r = 0; r < R; ++r) a[r].store_unaligned(acc + j + r * B::size);
-        }
+        };
+        slices(std::integral_constant<std::size_t, 4>{});
+        slices(std::integral_constant<std::size_t, 1>{});
     }
-    // The rest (all of it for the scalar reference), element by element with the same operations.
+    // The rest (all of it for the scalar reference): axpy's scalar tail, element by element.
     for (; j < d; ++j) {
         float a = acc[j];
         for (std::size_t i = 0; i < n; ++i) {
@@ -233,37 +238,43 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
                 // exactly these factors, in the same order, so tiling changes no result.
                 float* rescale = s.rescale.data();
                 float* weight = s.weight.data();
-                std::fill(s.v_needed.begin(), s.v_needed.begin() + n, std::uint8_t{0});
+                std::uint8_t* v_needed = s.v_needed.data();
+                const std::uint8_t* sees = s.sees.data();
+                std::fill(v_needed, v_needed + n, std::uint8_t{0});
                 for (std::size_t qi = 0; qi < nq; ++qi) {
                     const std::size_t ti = qi / sub;
                     const float* raw_q = raw + qi * tile_cells;
                     float* rescale_q = rescale + qi * tile_cells;
                     float* weight_q = weight + qi * tile_cells;
+                    float m_q = m[qi], sum_q = sum[qi];  // in registers for the tile
                     for (std::size_t i = 0; i < n; ++i) {
-                        if (!(s.sees[i] >> ti & 1u)) continue;
+                        if (!(sees[i] >> ti & 1u)) continue;
                         float sc = raw_q[i] * scale;
                         if (ap.softcap > 0.0f) sc = ap.softcap * std::tanh(sc);
                         float ms = 1.0f, vs = 1.0f;
-                        if (sc > m[qi]) {
-                            ms = std::exp(m[qi] - sc);
-                            m[qi] = sc;
+                        if (sc > m_q) {
+                            ms = std::exp(m_q - sc);
+                            m_q = sc;
                         } else {
-                            vs = std::exp(sc - m[qi]);
+                            vs = std::exp(sc - m_q);
                         }
-                        sum[qi] = sum[qi] * ms + vs;
+                        // Fused, as llama.cpp's S = S*ms + vs compiles with FMA: spelled out, since
+                        // whether the compiler contracts a * b + c depends on the code around it.
+                        sum_q = std::fma(sum_q, ms, vs);
                         rescale_q[i] = ms;
                         weight_q[i] = vs;
-                        s.v_needed[i] |= vs != 0.0f;
+                        v_needed[i] |= vs != 0.0f;
                     }
+                    m[qi] = m_q, sum[qi] = sum_q;
                 }
                 for (std::size_t i = 0; i < n; ++i) {
-                    if (!s.v_needed[i]) continue;
+                    if (!v_needed[i]) continue;
                     const std::byte* vrow = kv.v.data() + s.cells[i] * kv.v_row_bytes + kvh * kv.v_head_bytes;
                     dequantize_row(kv.v_type, vrow, s.v_rows.data() + i * ap.head_dim_v, ap.head_dim_v);
                 }
                 for (std::size_t qi = 0; qi < nq; ++qi)
                     accumulate_values<Arch>(acc + qi * ap.head_dim_v, ap.head_dim_v, s.v_rows.data(), n,
-                                            s.sees.data(), static_cast<unsigned>(qi / sub), s.v_needed.data(),
+                                            sees, static_cast<unsigned>(qi / sub), v_needed,
                                             rescale + qi * tile_cells, weight + qi * tile_cells);
             }
             for (std::size_t ti = 0; ti < nt; ++ti)
