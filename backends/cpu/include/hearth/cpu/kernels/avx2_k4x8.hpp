@@ -110,6 +110,22 @@ inline void prepare_group8(const std::byte* w, std::size_t ws, std::size_t r, bo
     }
 }
 
+// Walks the whole groups of 8 rows in [r0, r1): unpacks each into a per-thread buffer of nb
+// Prepared blocks (prepare_group8, requesting the next group meanwhile), then calls
+// use(blocks, r). Returns where the rows after the last whole group start.
+template <class Kernel, class WBlock, class Prepared, class Use>
+inline std::size_t for_each_group8(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1,
+                                   std::size_t nb, Use&& use) {
+    thread_local std::vector<Prepared> buf;
+    if (buf.size() < nb) buf.resize(nb);
+    std::size_t r = r0;
+    for (; r + 8 <= r1; r += 8) {
+        prepare_group8<Kernel, WBlock>(w, ws, r, r + 16 <= r1, nb, buf.data());
+        use(static_cast<const Prepared*>(buf.data()), r);
+    }
+    return r;
+}
+
 template <bool five>
 struct k4x8 {
     using base = k4_kernel<avx2_ops, five>;
@@ -195,16 +211,13 @@ struct k4x8_policy : detail::split_block_policy<Gemv, Gemm, GemvRM, GemmRM, Gemm
 
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
-        thread_local std::vector<k4x8_block> buf;
-        if (buf.size() < nb) buf.resize(nb);
-        std::size_t r = r0;
-        for (; r + 8 <= r1; r += 8) {
-            prepare_group8<kernel, wblock>(w, ws, r, r + 16 <= r1, nb, buf.data());
-            for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
-                const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
-                tiles[n - 1](buf.data(), a + t * as, as, nb, y + t * ys + r, ys);
-            }
-        }
+        const std::size_t r = for_each_group8<kernel, wblock, k4x8_block>(
+            w, ws, r0, r1, nb, [&](const k4x8_block* blocks, std::size_t g) {
+                for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
+                    const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
+                    tiles[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys);
+                }
+            });
         if (r < r1) detail::prepared_gemm<Gemm, GemmRM, GemmRN>(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
     }
 };

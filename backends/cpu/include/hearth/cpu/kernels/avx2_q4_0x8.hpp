@@ -16,7 +16,6 @@
 #include <array>
 #include <cstring>
 #include <utility>
-#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
@@ -82,19 +81,16 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
 
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
-        using wblock = quant::block_q4_0;
-        thread_local std::vector<q4_0x8_block> buf;
-        if (buf.size() < nb) buf.resize(nb);
         std::size_t r = r0;
         if (r + 8 <= r1) {
             const nibble_gemm_side* side = base::template side_of_tokens<0>(a, as, n_tokens, nb);
-            for (; r + 8 <= r1; r += 8) {
-                prepare_group8<q4_0x8, wblock>(w, ws, r, r + 16 <= r1, nb, buf.data());
-                for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
-                    const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
-                    tiles[n - 1](buf.data(), a + t * as, as, side + t * nb, nb, y + t * ys + r, ys);
-                }
-            }
+            r = for_each_group8<q4_0x8, quant::block_q4_0, q4_0x8_block>(
+                w, ws, r0, r1, nb, [&](const q4_0x8_block* blocks, std::size_t g) {
+                    for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
+                        const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
+                        tiles[n - 1](blocks, a + t * as, as, side + t * nb, nb, y + t * ys + g, ys);
+                    }
+                });
         }
         if (r < r1) base::gemm_chunk(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
     }

@@ -16,7 +16,6 @@
 #include <hearth/cpu/kernels/avx2_k4x8.hpp>
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
-#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
@@ -73,13 +72,10 @@ template <class Gemv, class Gemm, int GemvRM, int GemmRM, int GemmRN>
 struct q8_0x8_policy : detail::split_block_policy<Gemv, Gemm, GemvRM, GemmRM, GemmRN> {
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
-        thread_local std::vector<q8_0x8_block> buf;
-        if (buf.size() < nb) buf.resize(nb);
-        std::size_t r = r0;
-        for (; r + 8 <= r1; r += 8) {
-            prepare_group8<q8_0x8, quant::block_q8_0>(w, ws, r, r + 16 <= r1, nb, buf.data());
-            for (std::size_t t = 0; t < n_tokens; ++t) q8_0x8::tile(buf.data(), a + t * as, nb, y + t * ys + r);
-        }
+        const std::size_t r = for_each_group8<q8_0x8, quant::block_q8_0, q8_0x8_block>(
+            w, ws, r0, r1, nb, [&](const q8_0x8_block* blocks, std::size_t g) {
+                for (std::size_t t = 0; t < n_tokens; ++t) q8_0x8::tile(blocks, a + t * as, nb, y + t * ys + g);
+            });
         if (r < r1) detail::prepared_gemm<Gemm, GemmRM, GemmRN>(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
     }
 };
