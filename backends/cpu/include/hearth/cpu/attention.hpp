@@ -47,8 +47,8 @@ struct attention_scratch {
     std::vector<std::uint32_t> cells;        // a tile of cells that some token of the block sees
     std::vector<std::uint8_t> sees;          // per tile cell: bit ti set if token ti sees it
     std::vector<std::uint8_t> v_needed;      // per tile cell: some query gives it a nonzero weight
-    std::vector<float> scores;               // per tile cell and query: q.k
-    std::vector<float> rescale, weight;      // per tile cell and query: online-softmax factors
+    std::vector<float> scores;               // per query, then tile cell: q.k
+    std::vector<float> rescale, weight;      // per query, then tile cell: online-softmax factors
     std::vector<float> v_rows;               // the tile's value rows, expanded to f32
 };
 
