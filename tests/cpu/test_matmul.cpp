@@ -28,26 +28,6 @@ const dtype all_types[] = {dtype::f32,  dtype::f16,  dtype::bf16, dtype::q4_0, d
 
 bool is_k_quant(dtype t) { return hearth::traits(t).block_elems == 256; }
 
-// A rows x cols matrix of type t quantized from random floats with the reference quantizers.
-std::vector<std::byte> make_matrix(dtype t, std::size_t rows, std::size_t cols, std::uint32_t seed) {
-    const std::size_t rb = hearth::row_bytes(t, cols);
-    std::vector<std::byte> m(rows * rb);
-    for (std::size_t r = 0; r < rows; ++r) {
-        const auto x = cpu_test::random_floats(cols, seed + std::uint32_t(r));
-        std::byte* row = m.data() + r * rb;
-        hc::visit_weight_type(t, [&](auto tc) {
-            constexpr dtype T = decltype(tc)::value;
-            if constexpr (T == dtype::f32 || T == dtype::f16 || T == dtype::bf16) {
-                hc::scalar_detail::ref_quantize_activation(T, x.data(), row, cols);
-            } else {
-                hearth::quant::quantize(x.data(), reinterpret_cast<hearth::quant::block_t<T>*>(row),
-                                        cols / hearth::quant::traits_block_elems(T));
-            }
-        });
-    }
-    return m;
-}
-
 struct reference_result {
     std::vector<float> y;    // [t][r]
     std::vector<double> mag;  // [t][r]: sum |w * a| of the dequantized operands
@@ -78,10 +58,31 @@ reference_result reference(const hc::matrix_view& W, const std::vector<float>& x
     return out;
 }
 
-void check_matmul(dtype t, std::size_t rows, std::size_t k, std::size_t n_tokens, unsigned threads) {
-    const auto wbytes = make_matrix(t, rows, k, 1000 + std::uint32_t(k));
-    const hc::matrix_view W{t, rows, k, wbytes.data(), hearth::row_bytes(t, k)};
-    const auto x = cpu_test::random_floats(n_tokens * k, 77 + std::uint32_t(n_tokens), -2.0f, 2.0f);
+// Quantizes rows of floats (rows x cols, row-major) with the reference quantizers.
+std::vector<std::byte> quantize_matrix(dtype t, std::size_t rows, std::size_t cols, const std::vector<float>& x) {
+    const std::size_t rb = hearth::row_bytes(t, cols);
+    std::vector<std::byte> m(rows * rb);
+    for (std::size_t r = 0; r < rows; ++r) {
+        std::byte* row = m.data() + r * rb;
+        const float* xr = x.data() + r * cols;
+        hc::visit_weight_type(t, [&](auto tc) {
+            constexpr dtype T = decltype(tc)::value;
+            if constexpr (T == dtype::f32 || T == dtype::f16 || T == dtype::bf16) {
+                hc::scalar_detail::ref_quantize_activation(T, xr, row, cols);
+            } else {
+                hearth::quant::quantize(xr, reinterpret_cast<hearth::quant::block_t<T>*>(row),
+                                        cols / hearth::quant::traits_block_elems(T));
+            }
+        });
+    }
+    return m;
+}
+
+// matmul<arch> of W and x (n_tokens rows of W.cols) against the scalar twin's dot per output.
+void check_against_reference(const hc::matrix_view& W, const std::vector<float>& x, std::size_t n_tokens,
+                             unsigned threads) {
+    const std::size_t rows = W.rows, k = W.cols;
+    const dtype t = W.type;
     const auto want = reference(W, x, n_tokens);
 
     hc::thread_pool pool(threads);
@@ -99,6 +100,23 @@ void check_matmul(dtype t, std::size_t rows, std::size_t k, std::size_t n_tokens
         }
         for (std::size_t r = rows; r < y_stride; ++r) REQUIRE(y[tk * y_stride + r] == -12345.0f);
     }
+}
+
+// A rows x cols matrix of type t quantized from random floats with the reference quantizers.
+std::vector<std::byte> make_matrix(dtype t, std::size_t rows, std::size_t cols, std::uint32_t seed) {
+    std::vector<float> x(rows * cols);
+    for (std::size_t r = 0; r < rows; ++r) {
+        const auto xr = cpu_test::random_floats(cols, seed + std::uint32_t(r));
+        std::copy(xr.begin(), xr.end(), x.begin() + r * cols);
+    }
+    return quantize_matrix(t, rows, cols, x);
+}
+
+void check_matmul(dtype t, std::size_t rows, std::size_t k, std::size_t n_tokens, unsigned threads) {
+    const auto wbytes = make_matrix(t, rows, k, 1000 + std::uint32_t(k));
+    const hc::matrix_view W{t, rows, k, wbytes.data(), hearth::row_bytes(t, k)};
+    check_against_reference(W, cpu_test::random_floats(n_tokens * k, 77 + std::uint32_t(n_tokens), -2.0f, 2.0f),
+                            n_tokens, threads);
 }
 
 }  // namespace
@@ -122,6 +140,31 @@ TEST_CASE("matmul: every dtype against the scalar twin, GEMV and GEMM edge shape
 TEST_CASE("matmul: odd float K (not a multiple of the vector width)", "[cpu][matmul]") {
     for (dtype t : {dtype::f32, dtype::f16, dtype::bf16})
         for (std::size_t k : {1, 7, 33, 130}) check_matmul(t, 9, k, 3, 2);
+}
+
+// The integer kernels add products in int16 before widening (vpmaddubsw pairs, then a few
+// chunks summed in int16): a kernel that sums too many of them wraps only when most codes sit at
+// their extremes, which random weights never reach. Here every block is one lone value of one sign
+// and the rest of the other, so the quantizers put most codes at an end of their range (15 or 31
+// unsigned, the most negative signed), against activations that quantize to +-127 and -128
+// (q8_K maps a positive maximum to -128).
+TEST_CASE("matmul: extreme codes and activations do not overflow the integer sums", "[cpu][matmul]") {
+    const std::size_t rows = 19, n_tokens = 9;  // two interleaved 8-row groups and edge rows
+    for (dtype t : all_types) {
+        const std::size_t k = is_k_quant(t) ? 512 : 256;
+        std::vector<float> w(rows * k);
+        for (std::size_t r = 0; r < rows; ++r) {
+            const float s = r % 2 ? 1.0f : -1.0f, scale = 1.0f + float(r % 5) * 0.25f;
+            for (std::size_t i = 0; i < k; ++i) w[r * k + i] = scale * (i % 16 == 0 ? s : -s);
+        }
+        const auto wbytes = quantize_matrix(t, rows, k, w);
+        const hc::matrix_view W{t, rows, k, wbytes.data(), hearth::row_bytes(t, k)};
+        std::vector<float> x(n_tokens * k);
+        for (std::size_t tk = 0; tk < n_tokens; ++tk)
+            for (std::size_t i = 0; i < k; ++i) x[tk * k + i] = tk % 3 == 2 ? (i % 7 == 0 ? -3.0f : 3.0f) : (tk % 3 ? 2.0f : -2.0f);
+        for (unsigned threads : {1u, 2u}) check_against_reference(W, x, n_tokens, threads);
+        check_against_reference(W, x, 1, 1);
+    }
 }
 
 TEST_CASE("matmul: larger shapes cross the GEMM token chunking", "[cpu][matmul]") {

@@ -8,7 +8,7 @@
 // GEMM and the rest was bound by instruction count, not by the multiply ports. Here dword j of a
 // vector holds 4 consecutive weights of row j, so one vpmaddubsw against 4 broadcast activation
 // bytes does 32 products for 8 rows; the 8 products of a sub-block (32 elements) add up in int16
-// (|sum| <= 8 * 2 * 15 * 128 = 30720, no saturation), one vpmaddwd applies the 8 rows' sub-block
+// (chunks_per_int16_sum says how many without overflow), one vpmaddwd applies the 8 rows' sub-block
 // scales, and the epilogue (convert, scale, FMA, minimum term) is paid once for 8 rows: about half
 // the instructions per product.
 //
@@ -154,6 +154,12 @@ struct k4x8 {
         }
     }
 
+    // Chunks (4 elements, 2 products per int16 lane) summed in int16 before vpmaddwd widens them.
+    // q4_K values stay within 15: a whole sub-block's 8 chunks give |sum| <= 16 * 15 * 128 = 30720.
+    // q5_K values reach 31, where 8 chunks could pass 32767 (all 31s against a row of -128s make
+    // 63488 and wrapped), so they go in halves of 4 (31744).
+    static constexpr int chunks_per_int16_sum = five ? 4 : 8;
+
     // y[t * y_stride + j] for the 8 rows of p (nb prepared super-blocks) and RN tokens.
     template <int RN>
     static void tile(const k4x8_block* p, const std::byte* a, std::size_t a_stride, std::size_t nb, float* y,
@@ -167,16 +173,18 @@ struct k4x8 {
             __m256i isum[RN];
             for (int t = 0; t < RN; ++t) isum[t] = _mm256_setzero_si256();
             for (int i = 0; i < 8; ++i) {
-                __m256i s16[RN];
-                for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
-                for (int c = 0; c < 8; ++c) {
-                    const __m256i q = w.q[8 * i + c];
+                for (int c0 = 0; c0 < 8; c0 += chunks_per_int16_sum) {
+                    __m256i s16[RN];
+                    for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
+                    for (int c = c0; c < c0 + chunks_per_int16_sum; ++c) {
+                        const __m256i q = w.q[8 * i + c];
+                        for (int t = 0; t < RN; ++t)
+                            s16[t] = _mm256_add_epi16(
+                                s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 32 * i + 4 * c)));
+                    }
                     for (int t = 0; t < RN; ++t)
-                        s16[t] = _mm256_add_epi16(
-                            s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 32 * i + 4 * c)));
+                        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s16[t], w.scales[i]));
                 }
-                for (int t = 0; t < RN; ++t)
-                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s16[t], w.scales[i]));
             }
             for (int t = 0; t < RN; ++t) {
                 const ablock& ab = act[t][b];
