@@ -178,9 +178,11 @@ struct k4x8 {
                     for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
                     for (int c = c0; c < c0 + chunks_per_int16_sum; ++c) {
                         const __m256i q = w.q[8 * i + c];
-                        for (int t = 0; t < RN; ++t)
+                        for (int t = 0; t < RN; ++t) {
                             s16[t] = _mm256_add_epi16(
                                 s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 32 * i + 4 * c)));
+                            keep_in_register(s16[t]);
+                        }
                     }
                     for (int t = 0; t < RN; ++t)
                         isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s16[t], w.scales[i]));

@@ -53,8 +53,10 @@ struct q4_0x8 {
             for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
             for (int c = 0; c < 8; ++c) {
                 const __m256i q = w.q[c];
-                for (int t = 0; t < RN; ++t)
+                for (int t = 0; t < RN; ++t) {
                     s16[t] = _mm256_add_epi16(s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 4 * c)));
+                    keep_in_register(s16[t]);
+                }
             }
             for (int t = 0; t < RN; ++t) {
                 const nibble_gemm_side& sd = side[t * nb + b];
