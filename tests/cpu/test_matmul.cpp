@@ -174,14 +174,15 @@ TEST_CASE("matmul: larger shapes cross the GEMM token chunking", "[cpu][matmul]"
 }
 
 // The K-quants with minimums sum each row in one order on every path (superblock_acc on x86: the
-// GEMV, the per-row GEMM tiles of edge rows and the 8-row interleaved GEMM), and so does q8_0
-// (llama.cpp's eight lanes per row in the GEMV, the per-row tiles and the interleaved GEMM), so a
+// GEMV, the per-row GEMM tiles of edge rows and the 8-row interleaved GEMM), and so do q8_0
+// (llama.cpp's eight lanes per row in the GEMV, the per-row tiles and the interleaved GEMM) and
+// q6_K (eight lanes per row in the GEMV and the prepared GEMM tiles), so a
 // token's outputs do not depend on the batch it came in: prompt and decode, or two batch sizes,
 // give the same bits.
-TEST_CASE("matmul: q4_K, q5_K and q8_0 give a token the same bits in any batch", "[cpu][matmul]") {
+TEST_CASE("matmul: q4_K, q5_K, q6_K and q8_0 give a token the same bits in any batch", "[cpu][matmul]") {
     if constexpr (!std::is_same_v<arch, hc::avx2> && !std::is_same_v<arch, hc::avx512>) return;
     const bool small = cpu_test::small_sizes();
-    for (dtype t : {dtype::q4_k, dtype::q5_k, dtype::q8_0}) {
+    for (dtype t : {dtype::q4_k, dtype::q5_k, dtype::q6_k, dtype::q8_0}) {
         const std::size_t k = small ? 512 : 1024, rows = small ? 21 : 45, n_tokens = small ? 7 : 19;
         const auto wbytes = make_matrix(t, rows, k, 31);
         const hc::matrix_view W{t, rows, k, wbytes.data(), hearth::row_bytes(t, k)};

@@ -65,7 +65,7 @@ template <> struct format<avx2, dtype::q5_k> {
     using policy = avx2_detail::k4x8_policy<true, avx2_detail::q5_k_kernel<>, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, true>, 2, 4, 3, 4>;
 };
 template <> struct format<avx2, dtype::q6_k> {
-    using policy = detail::split_block_policy<avx2_detail::q6_k_kernel<>, avx2_detail::q6_k_gemm_kernel<>, 2, 4, 3>;
+    using policy = detail::split_block_policy<avx2_detail::q6_k_kernel<>, avx2_detail::q6_k_gemm_kernel<>, 2, 1, 6>;
 };
 
 template <> struct row_kernels<avx2> {

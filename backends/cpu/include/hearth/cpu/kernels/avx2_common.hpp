@@ -21,7 +21,7 @@ inline __m128i load128(const void* p) noexcept { return _mm_loadu_si128(static_c
 // keeps a running sum as the chain it is written as. Without it GCC re-associates a tile's
 // chains of vpaddw into trees that hold every vpmaddubsw result live at once, and spills them:
 // q4_0x8's 4-token tile made 63 stack accesses per block and ran at 139 GFLOP/s against 182
-// with the chain kept (one thread, L1-resident, /work/dbg/ab). Integer sums: same results.
+// with the chain kept (one thread, blocks in L1). Integer sums: same results.
 #if defined(__GNUC__)
 inline void keep_in_register(__m256i& v) noexcept { __asm__("" : "+x"(v)); }
 #else

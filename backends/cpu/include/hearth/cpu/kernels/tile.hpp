@@ -113,13 +113,19 @@ struct block_policy {
 
 // block_tile with the RM rows' weight blocks already prepared: p[r * nb + b] is
 // F::prepare(row r's block b). The same loop, so the same results.
+// A kernel may bring its own loop over prepared blocks (F::prepared_tile, same arithmetic).
 template <class F, int RM, int RN>
 inline void prepared_tile(const typename F::prepared* p, const std::byte* w, std::size_t w_stride, const std::byte* a,
                           std::size_t a_stride, std::size_t nb, float* y, std::size_t y_stride) {
-    tile_loop<F, RM, RN, false>(w, w_stride, a, a_stride, nb, y, y_stride,
-                                [p, nb](int r, std::size_t b, const typename F::wblock&) -> const typename F::prepared& {
-                                    return p[r * nb + b];
-                                });
+    if constexpr (requires { F::template prepared_tile<RM, RN>(p, a, a_stride, nb, y, y_stride); }) {
+        F::template prepared_tile<RM, RN>(p, a, a_stride, nb, y, y_stride);
+    } else {
+        tile_loop<F, RM, RN, false>(
+            w, w_stride, a, a_stride, nb, y, y_stride,
+            [p, nb](int r, std::size_t b, const typename F::wblock&) -> const typename F::prepared& {
+                return p[r * nb + b];
+            });
+    }
 }
 
 // GEMM over rows [r0, r1) for a kernel whose prepare() is costly (the K-quants' GEMM kernels
