@@ -291,13 +291,6 @@ struct q6_k_gemm_kernel : vec_acc {
             }
         }
     }
-    template <int RN>
-    static __m256i tile_sum(const prepared* p, const std::int8_t* aq, std::size_t) noexcept {
-        const std::int8_t* const a1[1] = {aq};
-        __m256i sum[1][1];
-        tile_sums<1, 1>(p, 0, a1, sum);
-        return sum[0][0];
-    }
     // The stored values are q + 32: subtract 32 * sum_k scale_k * bsum_k, then one FMA.
     static acc finish(const prepared& p, const ablock& a, __m256i sum, acc s) noexcept {
         const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(p.scales16, load256(a.bsums)), 5);
