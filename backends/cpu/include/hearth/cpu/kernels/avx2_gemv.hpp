@@ -196,6 +196,7 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
 struct nibble_gemm_side {
     std::int32_t bias[4];
     float d;
+    std::int32_t offset;  // bias[0] + ... + bias[3] (-Offset * sum(a)): what q4_0x8 adds to each row
 };
 
 template <class I, int Offset, class ABlock>
@@ -213,6 +214,7 @@ inline void make_gemm_side(const std::byte* a, std::size_t a_stride, std::size_t
                 bias = _mm256_castsi256_si128(_mm256_sub_epi32(_mm256_setzero_si256(), I::madd_u8_i8_pair(off, a_lo, off, a_hi)));
             }
             _mm_storeu_si128(reinterpret_cast<__m128i*>(sd.bias), bias);
+            sd.offset = sd.bias[0] + sd.bias[1] + sd.bias[2] + sd.bias[3];
             sd.d = half(act[b].d);
         }
     }

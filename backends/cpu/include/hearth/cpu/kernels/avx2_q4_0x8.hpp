@@ -38,7 +38,7 @@ struct q4_0x8 {
     }
 
     // y[t * y_stride + j] for the 8 rows of p (nb prepared blocks) and RN tokens; side: the
-    // tokens' side data (nibble_gemm_side: its four bias lanes add up to -8 * sum(a), and d).
+    // tokens' side data (nibble_gemm_side: offset = -8 * sum(a) per block, and d).
     template <int RN>
     static void tile(const q4_0x8_block* p, const std::byte* a, std::size_t a_stride, const nibble_gemm_side* side,
                      std::size_t nb, float* y, std::size_t y_stride) noexcept {
@@ -60,8 +60,7 @@ struct q4_0x8 {
             }
             for (int t = 0; t < RN; ++t) {
                 const nibble_gemm_side& sd = side[t * nb + b];
-                const std::int32_t offset = sd.bias[0] + sd.bias[1] + sd.bias[2] + sd.bias[3];  // -8 * sum(a)
-                const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16[t], ones), _mm256_set1_epi32(offset));
+                const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16[t], ones), _mm256_set1_epi32(sd.offset));
                 acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(w.d, _mm256_set1_ps(sd.d)), acc[t]);
             }
         }
