@@ -175,8 +175,8 @@ TEST_CASE("matmul: larger shapes cross the GEMM token chunking", "[cpu][matmul]"
 
 // The K-quants with minimums sum each row in one order on every path (superblock_acc on x86: the
 // GEMV, the per-row GEMM tiles of edge rows and the 8-row interleaved GEMM), and so do q8_0
-// (llama.cpp's eight lanes per row in the GEMV, the per-row tiles and the interleaved GEMM) and
-// q6_K (eight lanes per row in the GEMV and the prepared GEMM tiles), so a
+// (one float sum per row and one FMA per block in the GEMV, the per-row tiles and the interleaved
+// GEMM) and q6_K (eight lanes per row in the GEMV and the prepared GEMM tiles), so a
 // token's outputs do not depend on the batch it came in: prompt and decode, or two batch sizes,
 // give the same bits.
 TEST_CASE("matmul: q4_K, q5_K, q6_K and q8_0 give a token the same bits in any batch", "[cpu][matmul]") {

@@ -178,7 +178,7 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
     std::size_t key_units = 0;
     visit_weight_type(kv.k_type, [&](auto tc) {
         constexpr dtype T = decltype(tc)::value;
-        using P = policy_of<Arch, T>;
+        using P = key_policy_of<Arch, T>;
         using table = detail::tile_table<P, 1, max_cols>;
         for (int n = 1; n <= max_cols; ++n) key_dot[n - 1] = table::get(1, n);
         key_units = P::counts_elements ? ap.head_dim_k : ap.head_dim_k / quant::traits_block_elems(T);

@@ -23,7 +23,7 @@ template <class Arch> void quantize_row(dtype type, const float* x, std::byte* o
 
 // n must be a whole number of blocks of k_type (no check here: this runs once per cache cell).
 template <class Arch> float dot_row(dtype k_type, const std::byte* k_row, const std::byte* q_row, std::size_t n) {
-    return kernels<Arch>::dot(k_type, k_row, q_row, n);
+    return kernels<Arch>::key_dot(k_type, k_row, q_row, n);
 }
 
 namespace detail {

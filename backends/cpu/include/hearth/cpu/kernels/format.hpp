@@ -33,6 +33,19 @@ struct resolve_format<Arch, T> {
 
 template <class Arch, dtype T> using policy_of = typename resolve_format<Arch, T>::type::policy;
 
+// The policy of attention's scores (one key row of the K cache times 1..8 queries): the matmul's,
+// unless the format names a `key_policy` of its own. AVX2 q8_0 does: its matmul sums a row per
+// block for speed, while its scores keep llama.cpp's order (ggml_vec_dot_q8_0_q8_0, which
+// llama.cpp's flash attention calls per key), so a q8_0 K cache gives llama.cpp's scores bit for bit.
+template <class Format> struct key_policy_select { using type = typename Format::policy; };
+template <class Format>
+    requires requires { typename Format::key_policy; }
+struct key_policy_select<Format> {
+    using type = typename Format::key_policy;
+};
+template <class Arch, dtype T>
+using key_policy_of = typename key_policy_select<typename resolve_format<Arch, T>::type>::type;
+
 // Single-row helpers an arch may accelerate (row_ops.hpp): axpy returns false when it has no
 // kernel for the type, and the caller uses the reference.
 template <class Arch> struct row_kernels {

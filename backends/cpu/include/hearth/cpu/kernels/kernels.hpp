@@ -38,13 +38,26 @@ template <class Arch> struct kernels {
         });
     }
 
-    // One dot product of a weight row with an activation row of k elements (attention scores,
-    // tests): the GEMV kernel on a single row.
+    // One dot product of a weight row with an activation row of k elements (tests): the GEMV
+    // kernel on a single row.
     static float dot(dtype w_type, const std::byte* w_row, const std::byte* a_row, std::size_t k) {
         float out = 0.0f;
         const matrix_view one{w_type, 1, k, w_row, 0};
         rows(one, 0, 1, a_row, 0, 1, &out, 1);
         return out;
+    }
+
+    // One attention score: a key row (k elements of k_type) times a query row in its activation
+    // format, with the arithmetic attention uses (key_policy_of).
+    static float key_dot(dtype k_type, const std::byte* k_row, const std::byte* q_row, std::size_t k) {
+        return visit_weight_type(k_type, [&](auto tc) {
+            constexpr dtype T = decltype(tc)::value;
+            using P = key_policy_of<Arch, T>;
+            const std::size_t k_units = P::counts_elements ? k : k / quant::traits_block_elems(T);
+            float out = 0.0f;
+            P::template tile<1, 1>(k_row, 0, q_row, 0, k_units, &out, 1);
+            return out;
+        });
     }
 };
 
