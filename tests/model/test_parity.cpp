@@ -169,7 +169,7 @@ TEST_CASE("greedy tokens and logits match llama.cpp on real models", "[model][pa
                     }
                     if (matched + 1 < greedy.size()) s.decode(std::span(&t, 1));
                 }
-                std::printf("parity %s %s prompt %zu: %zu/%zu greedy tokens equal, max|dlogit| %.3f (range %.2f), KL %.4f\n",
+                std::printf("parity %s %s prompt %zu: %zu/%zu greedy tokens equal, max|dlogit| %.3g (range %.2f), KL %.4f\n",
                             name.c_str(), cache.c_str(), pi, matched, greedy.size(),
                             c.max_abs, c.range, c.kl);
             }
