@@ -20,6 +20,7 @@
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -111,17 +112,29 @@ inline void prepare_group8(const std::byte* w, std::size_t ws, std::size_t r, bo
 }
 
 // Walks the whole groups of 8 rows in [r0, r1): unpacks each into a per-thread buffer of nb
-// Prepared blocks (prepare_group8, requesting the next group meanwhile), then calls
-// use(blocks, r). Returns where the rows after the last whole group start.
+// Prepared blocks (prepare_group8), then calls use(blocks, r, next), where next requests the
+// following group's weights (8 consecutive rows, one contiguous run of bytes) at the pace of a
+// walk over the nb blocks, or is null after the last group. A use that takes `next` requests
+// them while its tiles compute, so a short prompt, which reads every weight once from DRAM,
+// overlaps those reads with the arithmetic; a use that does not gets them requested during
+// prepare_group8. Returns where the rows after the last whole group start.
 template <class Kernel, class WBlock, class Prepared, class Use>
 inline std::size_t for_each_group8(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1,
                                    std::size_t nb, Use&& use) {
+    constexpr bool use_prefetches =
+        std::is_invocable_v<Use&, const Prepared*, std::size_t, const detail::next_tile_prefetcher*>;
     thread_local std::vector<Prepared> buf;
     if (buf.size() < nb) buf.resize(nb);
     std::size_t r = r0;
     for (; r + 8 <= r1; r += 8) {
-        prepare_group8<Kernel, WBlock>(w, ws, r, r + 16 <= r1, nb, buf.data());
-        use(static_cast<const Prepared*>(buf.data()), r);
+        const bool next = r + 16 <= r1;
+        prepare_group8<Kernel, WBlock>(w, ws, r, next && !use_prefetches, nb, buf.data());
+        if constexpr (use_prefetches) {
+            const auto pf = detail::next_tile_prefetcher::make<8>(w + r * ws, ws, nb);
+            use(static_cast<const Prepared*>(buf.data()), r, next ? &pf : nullptr);
+        } else {
+            use(static_cast<const Prepared*>(buf.data()), r);
+        }
     }
     return r;
 }
@@ -160,15 +173,17 @@ struct k4x8 {
     // 63488 and wrapped), so they go in halves of 4 (31744).
     static constexpr int chunks_per_int16_sum = five ? 4 : 8;
 
-    // y[t * y_stride + j] for the 8 rows of p (nb prepared super-blocks) and RN tokens.
+    // y[t * y_stride + j] for the 8 rows of p (nb prepared super-blocks) and RN tokens. pf, when
+    // not null, is asked for its bytes of each block step (the next group's weights).
     template <int RN>
     static void tile(const k4x8_block* p, const std::byte* a, std::size_t a_stride, std::size_t nb, float* y,
-                     std::size_t y_stride) noexcept {
+                     std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
         const ablock* act[RN];
         for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
         __m256 acc[RN], accm[RN];
         for (int t = 0; t < RN; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
         for (std::size_t b = 0; b < nb; ++b) {
+            if (pf) pf->at(b);
             const k4x8_block& w = p[b];
             __m256i isum[RN];
             for (int t = 0; t < RN; ++t) isum[t] = _mm256_setzero_si256();
@@ -214,7 +229,8 @@ template <bool five, class Gemv, class Gemm, int GemvRM, int GemmRM, int GemmRN,
 struct k4x8_policy : detail::split_block_policy<Gemv, Gemm, GemvRM, GemmRM, GemmRN> {
     using kernel = k4x8<five>;
     using wblock = typename kernel::wblock;
-    using tile_fn = void (*)(const k4x8_block*, const std::byte*, std::size_t, std::size_t, float*, std::size_t);
+    using tile_fn = void (*)(const k4x8_block*, const std::byte*, std::size_t, std::size_t, float*, std::size_t,
+                             const detail::next_tile_prefetcher*);
     static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
         return std::array<tile_fn, InterleavedRN>{&kernel::template tile<static_cast<int>(N) + 1>...};
     }(std::make_index_sequence<InterleavedRN>{});
@@ -222,10 +238,10 @@ struct k4x8_policy : detail::split_block_policy<Gemv, Gemm, GemvRM, GemmRM, Gemm
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
         const std::size_t r = for_each_group8<kernel, wblock, k4x8_block>(
-            w, ws, r0, r1, nb, [&](const k4x8_block* blocks, std::size_t g) {
+            w, ws, r0, r1, nb, [&](const k4x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                 for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                     const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
-                    tiles[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys);
+                    tiles[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);
                 }
             });
         if (r < r1) detail::prepared_gemm<Gemm, GemmRM, GemmRN>(w, ws, r, r1, a, as, n_tokens, nb, y, ys);

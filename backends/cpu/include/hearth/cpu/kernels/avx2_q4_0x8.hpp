@@ -38,16 +38,18 @@ struct q4_0x8 {
     }
 
     // y[t * y_stride + j] for the 8 rows of p (nb prepared blocks) and RN tokens; side: the
-    // tokens' side data (nibble_gemm_side: offset = -8 * sum(a) per block, and d).
+    // tokens' side data (nibble_gemm_side: offset = -8 * sum(a) per block, and d). pf, when not
+    // null, is asked for its bytes of each block step (the next group's weights).
     template <int RN>
     static void tile(const q4_0x8_block* p, const std::byte* a, std::size_t a_stride, const nibble_gemm_side* side,
-                     std::size_t nb, float* y, std::size_t y_stride) noexcept {
+                     std::size_t nb, float* y, std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
         const quant::block_q8_0* act[RN];
         for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const quant::block_q8_0*>(a + t * a_stride);
         const __m256i ones = _mm256_set1_epi16(1);
         __m256 acc[RN];
         for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
         for (std::size_t b = 0; b < nb; ++b) {
+            if (pf) pf->at(b);
             const q4_0x8_block& w = p[b];
             __m256i s16[RN];
             for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
@@ -75,7 +77,7 @@ template <class I, class Kernel, int GemvRM, int GemmRM, int GemmRN, int Interle
 struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
     using base = nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN>;
     using tile_fn = void (*)(const q4_0x8_block*, const std::byte*, std::size_t, const nibble_gemm_side*, std::size_t,
-                             float*, std::size_t);
+                             float*, std::size_t, const detail::next_tile_prefetcher*);
     static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
         return std::array<tile_fn, InterleavedRN>{&q4_0x8::template tile<static_cast<int>(N) + 1>...};
     }(std::make_index_sequence<InterleavedRN>{});
@@ -86,10 +88,10 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
         if (r + 8 <= r1) {
             const nibble_gemm_side* side = base::template side_of_tokens<0>(a, as, n_tokens, nb);
             r = for_each_group8<q4_0x8, quant::block_q4_0, q4_0x8_block>(
-                w, ws, r0, r1, nb, [&](const q4_0x8_block* blocks, std::size_t g) {
+                w, ws, r0, r1, nb, [&](const q4_0x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                         const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
-                        tiles[n - 1](blocks, a + t * as, as, side + t * nb, nb, y + t * ys + g, ys);
+                        tiles[n - 1](blocks, a + t * as, as, side + t * nb, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);
                     }
                 });
         }

@@ -54,14 +54,16 @@ struct q8_0x8 {
     // sum is an int32 chain over the 8 chunks (vpmaddubsw's pairs reach 2 * 128 * 127, so they
     // cannot be summed in int16 as q4_0's are). Measured, one thread, blocks in L1: 1 token per
     // tile (in llama.cpp's order) 78-80 GFLOP/s, 2 tokens 107-113, 4 tokens 121-126, 6 tokens 119.
+    // pf, when not null, is asked for its bytes of each block step (the next group's weights).
     template <int RN>
     static void tile(const q8_0x8_block* p, const std::byte* a, std::size_t a_stride, std::size_t nb, float* y,
-                     std::size_t y_stride) noexcept {
+                     std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
         const quant::block_q8_0* act[RN];
         for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const quant::block_q8_0*>(a + t * a_stride);
         __m256 acc[RN];
         for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
         for (std::size_t b = 0; b < nb; ++b) {
+            if (pf) pf->at(b);
             const q8_0x8_block& w = p[b];
             __m256i sum[RN];
             for (int t = 0; t < RN; ++t) sum[t] = _mm256_setzero_si256();
@@ -139,7 +141,7 @@ struct q8_0x8_policy {
     }
 
     using interleaved_fn = void (*)(const q8_0x8_block*, const std::byte*, std::size_t, std::size_t, float*,
-                                    std::size_t);
+                                    std::size_t, const detail::next_tile_prefetcher*);
     static constexpr auto interleaved = []<std::size_t... N>(std::index_sequence<N...>) {
         return std::array<interleaved_fn, InterleavedRN>{&q8_0x8<I>::template tile<static_cast<int>(N) + 1>...};
     }(std::make_index_sequence<InterleavedRN>{});
@@ -147,10 +149,12 @@ struct q8_0x8_policy {
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
         const std::size_t r = for_each_group8<q8_0x8<I>, quant::block_q8_0, q8_0x8_block>(
-            w, ws, r0, r1, nb, [&](const q8_0x8_block* blocks, std::size_t g) {
+            w, ws, r0, r1, nb, [&](const q8_0x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
+                // The first token tile requests the next group's weights; the later ones find
+                // them in cache.
                 for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                     const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
-                    interleaved[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys);
+                    interleaved[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);
                 }
             });
         using table = detail::tile_table<q8_0x8_policy, gemm_rm, gemm_rn>;
