@@ -103,12 +103,15 @@ inline void q8_0_rows_tile(const std::byte* w, std::size_t w_stride, const std::
     for (std::size_t b = 0; b < nb; ++b) {
         if constexpr (Prefetch) pf.at(b);
         __m256i q[RM], abs[RM];
-        __m128i d_bits = _mm_setzero_si128();
         for (int r = 0; r < RM; ++r) {
             q[r] = load256(rows[r][b].qs);
             abs[r] = _mm256_sign_epi8(q[r], q[r]);
-            d_bits = _mm_insert_epi16(d_bits, rows[r][b].d, r);
         }
+        // vpinsrw takes its lane as an immediate, which a loop counter is not in an unoptimised build.
+        __m128i d_bits = _mm_cvtsi32_si128(rows[0][b].d);
+        if constexpr (RM > 1) d_bits = _mm_insert_epi16(d_bits, rows[1][b].d, 1);
+        if constexpr (RM > 2) d_bits = _mm_insert_epi16(d_bits, rows[2][b].d, 2);
+        if constexpr (RM > 3) d_bits = _mm_insert_epi16(d_bits, rows[3][b].d, 3);
         const __m128 d_w = _mm_cvtph_ps(d_bits);
         for (int t = 0; t < RN; ++t) {
             const __m256i av = load256(act[t][b].qs);
