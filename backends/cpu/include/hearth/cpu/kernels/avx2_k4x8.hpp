@@ -20,7 +20,6 @@
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>
 #include <cstring>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -94,19 +93,14 @@ inline void interleave_scales_mins(const __m128i (&sm)[8], __m256i (&scales)[8],
 }
 
 // Unpacks the nb blocks of rows [r, r + 8) into buf with Kernel::prepare (which takes the 8 rows'
-// block b). With `next`, the following group's weights are requested meanwhile: a short prompt
-// reads each weight once, from DRAM.
+// block b).
 template <class Kernel, class WBlock, class Prepared>
-inline void prepare_group8(const std::byte* w, std::size_t ws, std::size_t r, bool next, std::size_t nb,
-                           Prepared* buf) noexcept {
+inline void prepare_group8(const std::byte* w, std::size_t ws, std::size_t r, std::size_t nb, Prepared* buf) noexcept {
     const WBlock* rows[8];
     for (int j = 0; j < 8; ++j) rows[j] = reinterpret_cast<const WBlock*>(w + (r + j) * ws);
     for (std::size_t b = 0; b < nb; ++b) {
         const WBlock* blk[8];
-        for (int j = 0; j < 8; ++j) {
-            blk[j] = rows[j] + b;
-            if (next) detail::prefetch_block_lines(w + (r + 8 + j) * ws, b, sizeof(WBlock));
-        }
+        for (int j = 0; j < 8; ++j) blk[j] = rows[j] + b;
         Kernel::prepare(blk, buf[b]);
     }
 }
@@ -114,27 +108,20 @@ inline void prepare_group8(const std::byte* w, std::size_t ws, std::size_t r, bo
 // Walks the whole groups of 8 rows in [r0, r1): unpacks each into a per-thread buffer of nb
 // Prepared blocks (prepare_group8), then calls use(blocks, r, next), where next requests the
 // following group's weights (8 consecutive rows, one contiguous run of bytes) at the pace of a
-// walk over the nb blocks, or is null after the last group. A use that takes `next` requests
-// them while its tiles compute, so a short prompt, which reads every weight once from DRAM,
-// overlaps those reads with the arithmetic; a use that does not gets them requested during
-// prepare_group8. Returns where the rows after the last whole group start.
+// walk over the nb blocks, or is null after the last group. The caller's first token tile asks
+// it for a step per block: a short prompt reads every weight once from DRAM, and those reads
+// overlap the tiles' arithmetic (requested all at once during the short unpacking pass, they
+// did not). Returns where the rows after the last whole group start.
 template <class Kernel, class WBlock, class Prepared, class Use>
 inline std::size_t for_each_group8(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1,
                                    std::size_t nb, Use&& use) {
-    constexpr bool use_prefetches =
-        std::is_invocable_v<Use&, const Prepared*, std::size_t, const detail::next_tile_prefetcher*>;
     thread_local std::vector<Prepared> buf;
     if (buf.size() < nb) buf.resize(nb);
     std::size_t r = r0;
     for (; r + 8 <= r1; r += 8) {
-        const bool next = r + 16 <= r1;
-        prepare_group8<Kernel, WBlock>(w, ws, r, next && !use_prefetches, nb, buf.data());
-        if constexpr (use_prefetches) {
-            const auto pf = detail::next_tile_prefetcher::make<8>(w + r * ws, ws, nb);
-            use(static_cast<const Prepared*>(buf.data()), r, next ? &pf : nullptr);
-        } else {
-            use(static_cast<const Prepared*>(buf.data()), r);
-        }
+        prepare_group8<Kernel, WBlock>(w, ws, r, nb, buf.data());
+        const auto next = detail::next_tile_prefetcher::make<8>(w + r * ws, ws, nb);
+        use(static_cast<const Prepared*>(buf.data()), r, r + 16 <= r1 ? &next : nullptr);
     }
     return r;
 }

@@ -160,14 +160,7 @@ struct q8_0x8_policy {
                     interleaved[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);
                 }
             });
-        using table = detail::tile_table<q8_0x8_policy, gemm_rm, gemm_rn>;
-        for (std::size_t rr = r; rr < r1; rr += gemm_rm) {
-            const std::size_t m = std::min<std::size_t>(gemm_rm, r1 - rr);
-            for (std::size_t t = 0; t < n_tokens; t += gemm_rn) {
-                const std::size_t n = std::min<std::size_t>(gemm_rn, n_tokens - t);
-                table::get(m, n)(w + rr * ws, ws, a + t * as, as, nb, y + t * ys + rr, ys);
-            }
-        }
+        detail::table_tiles<q8_0x8_policy>(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
     }
 };
 

@@ -198,6 +198,24 @@ struct tile_table {
     static tile_fn get(std::size_t rm, std::size_t rn) { return fns[(rm - 1) * MaxRN + (rn - 1)]; }
 };
 
+// Rows [r0, r1) x n_tokens tokens through P's GEMM tile table, gemm_rm x gemm_rn outputs at a
+// time (edge tiles from the smaller entries). y points at output (token 0, row 0).
+template <class P>
+inline void table_tiles(const std::byte* w, std::size_t w_stride, std::size_t r0, std::size_t r1, const std::byte* a,
+                        std::size_t a_stride, std::size_t n_tokens, std::size_t k_units, float* y,
+                        std::size_t y_stride) {
+    constexpr int rm = P::gemm_rm, rn = P::gemm_rn;
+    using table = tile_table<P, rm, rn>;
+    for (std::size_t r = r0; r < r1; r += rm) {
+        const std::size_t m = std::min<std::size_t>(rm, r1 - r);
+        for (std::size_t t = 0; t < n_tokens; t += rn) {
+            const std::size_t n = std::min<std::size_t>(rn, n_tokens - t);
+            table::get(m, n)(w + r * w_stride, w_stride, a + t * a_stride, a_stride, k_units, y + t * y_stride + r,
+                             y_stride);
+        }
+    }
+}
+
 // Rows [r0, r1) of the output for all n_tokens activation rows. k_units is what P::tile counts
 // (blocks, or elements for float formats). y points at output (token 0, row 0).
 template <class P>
@@ -216,8 +234,7 @@ inline void tiled_rows(const std::byte* w, std::size_t w_stride, std::size_t r0,
         }
         return;
     }
-    constexpr int rm = P::gemm_rm, rn = P::gemm_rn;
-    using table = tile_table<P, rm, rn>;
+    constexpr int rn = P::gemm_rn;
     // Token chunks whose activations stay in L2 (~192 KiB) while every row tile of this thread
     // walks over them; the weights of the row range are re-read once per chunk.
     const std::size_t chunk_bytes = 192 * 1024;
@@ -230,14 +247,8 @@ inline void tiled_rows(const std::byte* w, std::size_t w_stride, std::size_t r0,
                           y_stride);
             continue;
         }
-        for (std::size_t r = r0; r < r1; r += rm) {
-            const std::size_t m = std::min<std::size_t>(rm, r1 - r);
-            for (std::size_t t = t0; t < t1; t += rn) {
-                const std::size_t n = std::min<std::size_t>(rn, t1 - t);
-                table::get(m, n)(w + r * w_stride, w_stride, a + t * a_stride, a_stride, k_units,
-                                 y + t * y_stride + r, y_stride);
-            }
-        }
+        table_tiles<P>(w, w_stride, r0, r1, a + t0 * a_stride, a_stride, t1 - t0, k_units, y + t0 * y_stride,
+                       y_stride);
     }
 }
 
