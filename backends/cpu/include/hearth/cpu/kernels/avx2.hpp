@@ -60,10 +60,10 @@ template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_po
 template <> struct format<avx2, dtype::q2_k> { using policy = detail::block_policy<avx2_detail::q2_k_kernel<>, 2, 2, 4>; };
 template <> struct format<avx2, dtype::q3_k> { using policy = detail::block_policy<avx2_detail::q3_k_kernel<>, 2, 2, 4>; };
 template <> struct format<avx2, dtype::q4_k> {
-    using policy = avx2_detail::k4x8_policy<false, avx2_detail::q4_k_kernel<>, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, false>, 2, 4, 3, 4>;
+    using policy = avx2_detail::k4x8_policy<false, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, false>, 4, 3, 4>;
 };
 template <> struct format<avx2, dtype::q5_k> {
-    using policy = avx2_detail::k4x8_policy<true, avx2_detail::q5_k_kernel<>, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, true>, 2, 4, 3, 4>;
+    using policy = avx2_detail::k4x8_policy<true, avx2_detail::k4_gemm_kernel<avx2_detail::avx2_ops, true>, 4, 3, 4>;
 };
 template <> struct format<avx2, dtype::q6_k> {
     using policy = detail::split_block_policy<avx2_detail::q6_k_kernel<>, avx2_detail::q6_k_gemm_kernel<>, 2, 1, 6>;

@@ -44,6 +44,21 @@ inline int hsum_i32(__m256i v) noexcept {
     return _mm_cvtsi128_si32(s);
 }
 
+// Four rows' lanes summed at once: lane r of the result is the sum of the lanes of v_r. Exact
+// integers, so the order of the additions does not matter. A tile of rows reduces its per-row
+// partial sums together this way for about a quarter of what four hsum_i32 cost.
+inline __m128i hsum4_i32(__m128i v0, __m128i v1, __m128i v2, __m128i v3) noexcept {
+    const __m128i t01 = _mm_add_epi32(_mm_unpacklo_epi32(v0, v1), _mm_unpackhi_epi32(v0, v1));
+    const __m128i t23 = _mm_add_epi32(_mm_unpacklo_epi32(v2, v3), _mm_unpackhi_epi32(v2, v3));
+    return _mm_add_epi32(_mm_unpacklo_epi64(t01, t23), _mm_unpackhi_epi64(t01, t23));
+}
+inline __m128i hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) noexcept {
+    const __m256i t01 = _mm256_add_epi32(_mm256_unpacklo_epi32(v0, v1), _mm256_unpackhi_epi32(v0, v1));
+    const __m256i t23 = _mm256_add_epi32(_mm256_unpacklo_epi32(v2, v3), _mm256_unpackhi_epi32(v2, v3));
+    const __m256i u = _mm256_add_epi32(_mm256_unpacklo_epi64(t01, t23), _mm256_unpackhi_epi64(t01, t23));
+    return _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+}
+
 // fp16 bits -> float (exact; F16C).
 inline float half(std::uint16_t h) noexcept { return _cvtsh_ss(h); }
 

@@ -16,6 +16,7 @@
 // operations are superblock_acc's (d_w d_a isum and dmin_w d_a msum accumulated apart, one FMA
 // each per super-block, subtracted at the end), so a row's output is bit-identical to the GEMV's
 // and to the per-row tiles' that serve the edge rows.
+#include <hearth/cpu/kernels/avx2_k4_rows.hpp>
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>
@@ -209,11 +210,20 @@ struct k4x8 {
     }
 };
 
-// GEMM policy of q4_K / q5_K: groups of 8 rows through k4x8 (prepared once per token chunk into a
-// per-thread buffer, about 2.5 KiB per super-block), the rows after the last whole group through
-// the per-row prepared tiles (Gemm), GEMV through Gemv. All of them sum as superblock_acc.
-template <bool five, class Gemv, class Gemm, int GemvRM, int GemmRM, int GemmRN, int InterleavedRN>
-struct k4x8_policy : detail::split_block_policy<Gemv, Gemm, GemvRM, GemmRM, GemmRN> {
+// Tile policy of q4_K / q5_K: the GEMV through k4_rows_gemv (4 rows per tile); a GEMM chunk takes
+// its groups of 8 rows through k4x8 (prepared once per token chunk into a per-thread buffer, about
+// 2.5 KiB per super-block) and the rows after the last whole group through the per-row prepared
+// tiles (Gemm). All of them sum as superblock_acc.
+template <bool five, class Gemm, int GemmRM, int GemmRN, int InterleavedRN>
+struct k4x8_policy {
+    static constexpr int gemv_rm = 4, gemm_rm = GemmRM, gemm_rn = GemmRN;
+    static constexpr bool counts_elements = false;
+    template <int RM, int RN>
+    static void tile(const std::byte* w, std::size_t ws, const std::byte* a, std::size_t as, std::size_t nb, float* y,
+                     std::size_t ys) {
+        if constexpr (RN == 1) k4_rows_gemv<avx2_ops, five, RM>(w, ws, a, nb, y);
+        else detail::block_tile<Gemm, RM, RN>(w, ws, a, as, nb, y, ys);
+    }
     using kernel = k4x8<five>;
     using wblock = typename kernel::wblock;
     using tile_fn = void (*)(const k4x8_block*, const std::byte*, std::size_t, std::size_t, float*, std::size_t,

@@ -20,15 +20,6 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
 
-// The 8 int32 lanes of v0 .. v3 summed: lane r of the result is the sum of v_r. Exact integers,
-// so the order of the additions does not matter.
-inline __m128i hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) noexcept {
-    const __m256i t01 = _mm256_add_epi32(_mm256_unpacklo_epi32(v0, v1), _mm256_unpackhi_epi32(v0, v1));
-    const __m256i t23 = _mm256_add_epi32(_mm256_unpacklo_epi32(v2, v3), _mm256_unpackhi_epi32(v2, v3));
-    const __m256i u = _mm256_add_epi32(_mm256_unpacklo_epi64(t01, t23), _mm256_unpackhi_epi64(t01, t23));
-    return _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
-}
-
 // One 32-element block of 8 rows, interleaved.
 struct q8_0x8_block {
     __m256i q[8];    // chunk c (elements 4c .. 4c+3): dword j = row j's 4 weights
