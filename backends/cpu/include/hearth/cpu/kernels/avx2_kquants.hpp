@@ -212,23 +212,36 @@ struct q6_k_kernel : vec_acc {
         q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
         q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
     }
+    // The int16 scale of each pair product of group i (elements 32i' .. of a half, i < 4): lanes
+    // 0-7 scale 2i, lanes 8-15 scale 2i + 1, from the half's 8 scales as int16 in both 128-bit
+    // lanes. One in-lane vpshufb per group, where scale_pair_i8 takes a vpshufb and a widening:
+    // the GEMV is bound by its instruction count, and these were 16 of its ~90 per super-block.
+    template <int i>
+    static __m256i scale_pair(__m256i half_scales) noexcept {
+        constexpr char a = 4 * i, b = 4 * i + 1, c = 4 * i + 2, d = 4 * i + 3;
+        return _mm256_shuffle_epi8(half_scales, _mm256_setr_epi8(a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b,
+                                                                 c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d));
+    }
+    // Half h's dot; half_scales: its scales 8h .. 8h + 7 as int16, in both 128-bit lanes.
     template <int h>
-    static __m256i half_dot(const wblock& w, const ablock& a, __m128i scales, __m256i acc_i) noexcept {
+    static __m256i half_dot(const wblock& w, const ablock& a, __m256i half_scales, __m256i acc_i) noexcept {
         __m256i q[4];
         half_values<h>(w, q);
         const std::int8_t* aq = a.qs + 128 * h;
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[0], load256(aq)), scale_pair_i8<8 * h + 0>(scales));
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[1], load256(aq + 32)), scale_pair_i8<8 * h + 2>(scales));
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[2], load256(aq + 64)), scale_pair_i8<8 * h + 4>(scales));
-        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[3], load256(aq + 96)), scale_pair_i8<8 * h + 6>(scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[0], load256(aq)), scale_pair<0>(half_scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[1], load256(aq + 32)), scale_pair<1>(half_scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[2], load256(aq + 64)), scale_pair<2>(half_scales));
+        acc_i = I::madd_i16_acc(acc_i, _mm256_maddubs_epi16(q[3], load256(aq + 96)), scale_pair<3>(half_scales));
         return acc_i;
     }
 
     static acc dot(const prepared&, const wblock& w, const ablock& a, acc s) noexcept {
-        const __m128i scales = load128(w.scales);
+        const __m256i scales16 = _mm256_cvtepi8_epi16(load128(w.scales));
         // The stored values are q + 32: subtract 32 * sum_k scale_k * bsum_k once.
-        const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), load256(a.bsums)), 5);
-        const __m256i sum = _mm256_sub_epi32(half_dot<1>(w, a, scales, half_dot<0>(w, a, scales, _mm256_setzero_si256())), bias);
+        const __m256i bias = _mm256_slli_epi32(_mm256_madd_epi16(scales16, load256(a.bsums)), 5);
+        const __m256i lo = _mm256_permute2x128_si256(scales16, scales16, 0x00);
+        const __m256i hi = _mm256_permute2x128_si256(scales16, scales16, 0x11);
+        const __m256i sum = _mm256_sub_epi32(half_dot<1>(w, a, hi, half_dot<0>(w, a, lo, _mm256_setzero_si256())), bias);
         return _mm256_fmadd_ps(_mm256_set1_ps(half(w.d) * a.d), _mm256_cvtepi32_ps(sum), s);
     }
 };
