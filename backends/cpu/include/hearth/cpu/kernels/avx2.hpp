@@ -1,7 +1,7 @@
 #pragma once
 // The AVX2 (+FMA, F16C) kernel set: every weight format has a SIMD kernel here.
-// Tile shapes: GEMV walks 4 rows at once (one activation load feeds 4 weight streams; 2 for the
-// K-quants, whose super-block dot needs more temporaries); GEMM tiles are 4 rows x 3 tokens (12
+// Tile shapes: GEMV walks 4 rows at once (one activation load feeds 4 weight streams; 2 for
+// q2_K, q3_K and q6_K, whose super-block dot needs more temporaries); GEMM tiles are 4 rows x 3 tokens (12
 // accumulators + unpacked weights fit the 16 ymm registers). The K-quants' GEMM tiles read
 // weight blocks prepared once per token chunk (prepared_gemm), so their activation-side work
 // decides the shape: 4 x 3 shares each activation block among 4 rows and measured 1.3-1.5x the

@@ -16,6 +16,7 @@
 // a row's output has the same bits as from the GEMM tiles, whatever the batch.
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
+#include <cstddef>
 #include <cstring>
 
 HEARTH_NAMESPACE_BEGIN
@@ -29,6 +30,7 @@ inline void k4_rows_gemv(const std::byte* w, std::size_t w_stride, const std::by
     static_assert(RM >= 1 && RM <= 4);
     using kernel = k4_kernel<I, five>;
     using wblock = typename kernel::wblock;
+    static_assert(offsetof(wblock, d) == 0 && offsetof(wblock, dmin) == 2);
     const wblock* rows[RM];
     for (int r = 0; r < RM; ++r) rows[r] = reinterpret_cast<const wblock*>(w + r * w_stride);
     const auto* act = reinterpret_cast<const quant::block_q8_k*>(a);
@@ -49,7 +51,7 @@ inline void k4_rows_gemv(const std::byte* w, std::size_t w_stride, const std::by
             }
             const wblock& wb = rows[r][b];
             const auto p = kernel::prepare(wb);
-            std::memcpy(&d_dmin[r], &wb.d, 4);  // d, then dmin
+            std::memcpy(&d_dmin[r], &wb, 4);  // the block opens with d, then dmin
             msum[r] = _mm_madd_epi16(p.mins, ap.pair_sums);
             const __m256i qh = kernel::fifth_bits(wb);
             __m256i s = _mm256_setzero_si256();

@@ -212,9 +212,9 @@ struct q6_k_kernel : vec_acc {
         q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m6));
         q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m6));
     }
-    // The int16 scale of each pair product of group i (elements 32i' .. of a half, i < 4): lanes
-    // 0-7 scale 2i, lanes 8-15 scale 2i + 1, from the half's 8 scales as int16 in both 128-bit
-    // lanes. One in-lane vpshufb per group, where scale_pair_i8 takes a vpshufb and a widening:
+    // The int16 scale of each pair product of a half's group i (its elements 32i .. 32i + 31):
+    // lanes 0-7 the half's scale 2i, lanes 8-15 its scale 2i + 1, from the half's 8 scales as
+    // int16 in both 128-bit lanes. One in-lane vpshufb per group, where scale_pair_i8 takes a vpshufb and a widening:
     // the GEMV is bound by its instruction count, and these were 16 of its ~90 per super-block.
     template <int i>
     static __m256i scale_pair(__m256i half_scales) noexcept {
