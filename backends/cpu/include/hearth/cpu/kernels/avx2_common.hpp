@@ -8,6 +8,7 @@
 // Only included when the compiler targets AVX2 (see kernels.hpp, the instruction-set edge).
 #include <hearth/config.hpp>
 #include <immintrin.h>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -61,6 +62,20 @@ inline __m128i hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) noexcep
 
 // fp16 bits -> float (exact; F16C).
 inline float half(std::uint16_t h) noexcept { return _cvtsh_ss(h); }
+
+// The fp16 field of block b of RM (<= 4) rows, in lanes 0 .. RM-1 (the rest zero), for one
+// vcvtph2ps. Built in registers with vpinsrw (small stores and a wide reload would stall on
+// store forwarding), each lane written as a constant: vpinsrw takes its lane as an immediate,
+// which a loop counter is not in an unoptimised build.
+template <int RM, class Block, class Field>
+inline __m128i gather_half_bits(const Block* const* rows, std::size_t b, Field field) noexcept {
+    static_assert(RM >= 1 && RM <= 4);
+    __m128i h = _mm_cvtsi32_si128(rows[0][b].*field);
+    if constexpr (RM > 1) h = _mm_insert_epi16(h, rows[1][b].*field, 1);
+    if constexpr (RM > 2) h = _mm_insert_epi16(h, rows[2][b].*field, 2);
+    if constexpr (RM > 3) h = _mm_insert_epi16(h, rows[3][b].*field, 3);
+    return h;
+}
 
 // 32 unsigned bytes (each <= 128) times 32 signed bytes -> 8 int32 sums of 4 adjacent products.
 // vpmaddubsw saturates int16 pair sums: callers keep |u * s| * 2 <= 32767.

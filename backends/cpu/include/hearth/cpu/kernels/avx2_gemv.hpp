@@ -52,18 +52,6 @@ template <> struct nibble_traits<quant::block_q4_1> {
         return unpack_pair(a.qs, b.qs);
     }
 };
-// fp16 field of RM (<= 4) rows' blocks -> floats (built in registers with vpinsrw: small stores
-// and a wide reload would stall on store forwarding).
-template <int RM, class Block, class Field>
-inline __m128i gather_half_bits(const Block* const* rows, std::size_t b, Field field) noexcept {
-    __m128i h = _mm_cvtsi32_si128(rows[0][b].*field);
-    h = _mm_insert_epi16(h, rows[1][b].*field, 1);
-    if constexpr (RM >= 4) {
-        h = _mm_insert_epi16(h, rows[2][b].*field, 2);
-        h = _mm_insert_epi16(h, rows[3][b].*field, 3);
-    }
-    return h;
-}
 
 // What a GEMV needs of each activation block besides its quants, computed once per row range
 // (not once per row tile, as the pair kernel first did): the offset correction of q4_0 as an

@@ -98,12 +98,7 @@ inline void q8_0_rows_tile(const std::byte* w, std::size_t w_stride, const std::
             q[r] = load256(rows[r][b].qs);
             abs[r] = _mm256_sign_epi8(q[r], q[r]);
         }
-        // vpinsrw takes its lane as an immediate, which a loop counter is not in an unoptimised build.
-        __m128i d_bits = _mm_cvtsi32_si128(rows[0][b].d);
-        if constexpr (RM > 1) d_bits = _mm_insert_epi16(d_bits, rows[1][b].d, 1);
-        if constexpr (RM > 2) d_bits = _mm_insert_epi16(d_bits, rows[2][b].d, 2);
-        if constexpr (RM > 3) d_bits = _mm_insert_epi16(d_bits, rows[3][b].d, 3);
-        const __m128 d_w = _mm_cvtph_ps(d_bits);
+        const __m128 d_w = _mm_cvtph_ps(gather_half_bits<RM>(rows, b, &quant::block_q8_0::d));
         for (int t = 0; t < RN; ++t) {
             const __m256i av = load256(act[t][b].qs);
             __m256i s[4];
