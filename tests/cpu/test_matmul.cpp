@@ -149,7 +149,7 @@ TEST_CASE("matmul: odd float K (not a multiple of the vector width)", "[cpu][mat
 // unsigned, the most negative signed), against activations that quantize to +-127 and -128
 // (q8_K maps a positive maximum to -128).
 TEST_CASE("matmul: extreme codes and activations do not overflow the integer sums", "[cpu][matmul]") {
-    const std::size_t rows = 19, n_tokens = 9;  // two interleaved 8-row groups and edge rows
+    const std::size_t rows = 19, n_tokens = 9;  // two interleaved 8-row groups (q8_0: one of 16) and edge rows
     for (dtype t : all_types) {
         const std::size_t k = is_k_quant(t) ? 512 : 256;
         std::vector<float> w(rows * k);
@@ -167,10 +167,16 @@ TEST_CASE("matmul: extreme codes and activations do not overflow the integer sum
     }
 }
 
+// tiled_rows walks the tokens in chunks of 192 KiB of activations (768 KiB for the GEMMs that
+// interleave their weights per chunk): 200 tokens of 4096 elements make at least two chunks for
+// every type here (q8_0 activations: 4352 bytes a token, 180 tokens a 768 KiB chunk), and 70
+// rows are four 16-row groups and edge rows.
 TEST_CASE("matmul: larger shapes cross the GEMM token chunking", "[cpu][matmul]") {
     if (cpu_test::small_sizes()) return;
-    for (dtype t : {dtype::q4_0, dtype::q8_0, dtype::q4_k, dtype::q6_k, dtype::f16})
-        check_matmul(t, 70, is_k_quant(t) ? 1024 : 1024, 33, 2);
+    for (dtype t : {dtype::q4_0, dtype::q8_0, dtype::q4_k, dtype::q6_k, dtype::f16}) {
+        REQUIRE(200 * hearth::row_bytes(hc::activation_type_of(t), 4096) > 768 * 1024);
+        check_matmul(t, 70, 4096, 200, 2);
+    }
 }
 
 // The K-quants with minimums sum each row in one order on every path (superblock_acc on x86: the

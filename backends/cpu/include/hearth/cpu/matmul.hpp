@@ -18,6 +18,7 @@ namespace cpu {
 struct matmul_context {
     thread_pool& pool;
     scratch_buffer activations;  // quantized activation rows; grown, never shrunk
+    scratch_buffer token_side;   // what a GEMM derives from them once per call (kernels::token_side)
 
     explicit matmul_context(thread_pool& p) : pool(p) {}
 };
@@ -60,10 +61,13 @@ void matmul(matmul_context& ctx, const matrix_view& W, const float* x, std::size
         });
         a = buf;
     }
+    // Derived once here, not by every row range of every thread (a thread runs many).
+    const std::byte* side = n_tokens > 1 ? kernels<Arch>::token_side(W, a, a_stride, n_tokens, ctx.token_side, ctx.pool)
+                                         : nullptr;
     ctx.pool.parallel_for(
         W.rows,
         [&](unsigned, std::size_t r0, std::size_t r1) {
-            kernels<Arch>::rows(W, r0, r1, a, a_stride, n_tokens, y, y_stride);
+            kernels<Arch>::rows(W, r0, r1, a, a_stride, n_tokens, y, y_stride, side);
         },
         detail::row_grain);
 }

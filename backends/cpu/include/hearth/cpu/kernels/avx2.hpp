@@ -10,7 +10,7 @@
 #include <hearth/cpu/kernels/avx2_k4x8.hpp>
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/avx2_q4_0x8.hpp>
-#include <hearth/cpu/kernels/avx2_q8_0x8.hpp>
+#include <hearth/cpu/kernels/avx2_q8_0x16.hpp>
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
 #include <hearth/cpu/kernels/avx2_gemv.hpp>
 #include <hearth/cpu/kernels/avx2_quantize.hpp>
@@ -48,12 +48,12 @@ template <> struct format<avx2, dtype::q4_1> {
 };
 template <> struct format<avx2, dtype::q5_0> { using policy = detail::block_policy<avx2_detail::q5_0_kernel<>, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q5_1> { using policy = detail::block_policy<avx2_detail::q5_1_kernel<>, 4, 4, 3>; };
-// q8_0: groups of 8 rows through the interleaved GEMM (avx2_q8_0x8.hpp), 4 tokens per tile; the
-// GEMV and the rows after the last group through 4-row tiles, 2 tokens per GEMM tile. One float
-// sum per row, one FMA per block (see avx2_q8_0x8.hpp for why not llama.cpp's 8 lanes).
+// q8_0: groups of 16 rows through the int16 interleaved GEMM (avx2_q8_0x16.hpp), 4 tokens per
+// tile; the GEMV and the rows after the last group through 4-row tiles, 2 tokens per GEMM tile.
+// One float sum per row, one FMA per block (see avx2_q8_0x16.hpp for why not llama.cpp's 8 lanes).
 // Attention's scores against a q8_0 K cache keep llama.cpp's 8 lanes (key_policy_of).
 template <> struct format<avx2, dtype::q8_0> {
-    using policy = avx2_detail::q8_0x8_policy<avx2_detail::avx2_ops, 2, 4>;
+    using policy = avx2_detail::q8_0x16_policy<avx2_detail::avx2_ops, 2, 4>;
     using key_policy = detail::split_block_policy<avx2_detail::q8_0_kernel<>, avx2_detail::q8_0_gemm_kernel<>, 4, 4, 2>;
 };
 template <> struct format<avx2, dtype::iq4_nl> { using policy = detail::block_policy<avx2_detail::iq4_nl_kernel<>, 4, 4, 3>; };

@@ -10,7 +10,7 @@
 // matters because a 4-bit GEMV on one core is close to compute-bound at DRAM speed. The q5
 // formats keep the generic tile: spreading their fifth bits costs more per pair than per row
 // (a pair version of q5_0 measured 12% slower). q8_0, whose block fills a register already, has
-// a 4-row tile of its own (avx2_q8_0x8.hpp) that sums a row per block.
+// a 4-row tile of its own (avx2_q8_0x16.hpp) that sums a row per block.
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>

@@ -105,7 +105,7 @@ struct q5_1_kernel : vec_min_acc {
 
 // q8_0 in llama.cpp's order (8 float lanes per row, one FMA per 4-element chunk and block): the
 // AVX-512 matmul, and attention's scores against a q8_0 K cache on AVX2. The AVX2 matmul sums
-// per block instead (avx2_q8_0x8.hpp).
+// per block instead (avx2_q8_0x16.hpp).
 template <class I = avx2_ops>
 struct q8_0_kernel : vec_acc {
     using wblock = quant::block_q8_0;

@@ -76,6 +76,7 @@ struct q4_0x8 {
 template <class I, class Kernel, int GemvRM, int GemmRM, int GemmRN, int InterleavedRN>
 struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
     using base = nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN>;
+    static constexpr std::size_t token_chunk_bytes = interleaved_token_chunk_bytes;
     using tile_fn = void (*)(const q4_0x8_block*, const std::byte*, std::size_t, const nibble_gemm_side*, std::size_t,
                              float*, std::size_t, const detail::next_tile_prefetcher*);
     static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {

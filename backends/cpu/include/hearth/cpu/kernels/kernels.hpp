@@ -7,6 +7,8 @@
 #include <hearth/cpu/kernels/scalar.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <hearth/cpu/matrix_view.hpp>
+#include <hearth/cpu/scratch.hpp>
+#include <hearth/cpu/thread_pool.hpp>
 #if defined(HEARTH_CPU_AVX2)
 #include <hearth/cpu/kernels/avx2.hpp>
 #endif
@@ -26,15 +28,40 @@ template <class Arch> struct kernels {
         activation_quantizer<Arch>::row(act, x, out, k);
     }
 
+    // What W's GEMM derives from n_tokens activation rows once per matmul (e.g. q8_0's int16
+    // copy on AVX2), made in `buf` by the pool's threads; null when its policy derives nothing.
+    static const std::byte* token_side(const matrix_view& W, const std::byte* a, std::size_t a_stride,
+                                       std::size_t n_tokens, scratch_buffer& buf, thread_pool& pool) {
+        return visit_weight_type(W.type, [&](auto tc) -> const std::byte* {
+            constexpr dtype T = decltype(tc)::value;
+            using P = policy_of<Arch, T>;
+            if constexpr (requires { P::token_side_bytes(n_tokens, std::size_t{}); }) {
+                const std::size_t k_units = P::counts_elements ? W.cols : W.cols / quant::traits_block_elems(T);
+                std::byte* side = buf.get(P::token_side_bytes(n_tokens, k_units));
+                pool.parallel_for(
+                    n_tokens,
+                    [&](unsigned, std::size_t t0, std::size_t t1) {
+                        P::make_token_side(a, a_stride, t0, t1, n_tokens, k_units, side);
+                    },
+                    P::token_tile);
+                return side;
+            } else {
+                return nullptr;
+            }
+        });
+    }
+
     // y[t * y_stride + r] = W[r] . a[t] for r in [r0, r1), t < n_tokens; a holds activation rows of
-    // activation_type_of(W.type), a_stride bytes apart.
+    // activation_type_of(W.type), a_stride bytes apart; side: token_side's result for them (may
+    // be null when n_tokens is 1).
     static void rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a, std::size_t a_stride,
-                     std::size_t n_tokens, float* y, std::size_t y_stride) {
+                     std::size_t n_tokens, float* y, std::size_t y_stride, const std::byte* side = nullptr) {
         visit_weight_type(W.type, [&](auto tc) {
             constexpr dtype T = decltype(tc)::value;
             using P = policy_of<Arch, T>;
             const std::size_t k_units = P::counts_elements ? W.cols : W.cols / quant::traits_block_elems(T);
-            detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride);
+            detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride,
+                                  side);
         });
     }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -221,7 +222,7 @@ inline void table_tiles(const std::byte* w, std::size_t w_stride, std::size_t r0
 template <class P>
 inline void tiled_rows(const std::byte* w, std::size_t w_stride, std::size_t r0, std::size_t r1, const std::byte* a,
                        std::size_t a_stride, std::size_t n_tokens, std::size_t k_units, float* y,
-                       std::size_t y_stride) {
+                       std::size_t y_stride, const std::byte* token_side = nullptr) {
     if constexpr (requires { P::gemv(w, w_stride, r0, r1, a, k_units, y); }) {
         if (n_tokens == 1) return P::gemv(w, w_stride, r0, r1, a, k_units, y);
     }
@@ -234,15 +235,29 @@ inline void tiled_rows(const std::byte* w, std::size_t w_stride, std::size_t r0,
         }
         return;
     }
-    constexpr int rn = P::gemm_rn;
+    // Chunks start on whole token tiles of the per-matmul side data, if the policy has one.
+    constexpr std::size_t rn = [] {
+        if constexpr (requires { P::token_tile; }) return std::lcm(std::size_t{P::gemm_rn}, std::size_t{P::token_tile});
+        else return std::size_t{P::gemm_rn};
+    }();
     // Token chunks whose activations stay in L2 (~192 KiB) while every row tile of this thread
-    // walks over them; the weights of the row range are re-read once per chunk.
-    const std::size_t chunk_bytes = 192 * 1024;
+    // walks over them; the weights of the row range are re-read once per chunk. A policy that
+    // prepares (interleaves) its weights once per chunk may ask for longer chunks
+    // (token_chunk_bytes), to pay that preparation for more tokens.
+    constexpr std::size_t chunk_bytes = [] {
+        if constexpr (requires { P::token_chunk_bytes; }) return std::size_t{P::token_chunk_bytes};
+        else return std::size_t{192 * 1024};
+    }();
     std::size_t chunk = std::max<std::size_t>(rn, chunk_bytes / std::max<std::size_t>(a_stride, 1) / rn * rn);
     for (std::size_t t0 = 0; t0 < n_tokens; t0 += chunk) {
         const std::size_t t1 = std::min(n_tokens, t0 + chunk);
-        // A policy with per-token side data makes it once per chunk and walks the chunk itself.
-        if constexpr (requires { P::gemm_chunk(w, w_stride, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride); }) {
+        // A policy with per-token side data makes it once per chunk and walks the chunk itself;
+        // one with per-matmul side data (token_side_bytes) reads the chunk's part of it.
+        if constexpr (requires { P::token_side_bytes(n_tokens, k_units); }) {
+            P::gemm_chunk(w, w_stride, r0, r1, a + t0 * a_stride, a_stride, t1 - t0, k_units, y + t0 * y_stride,
+                          y_stride, P::token_side_at(token_side, t0, k_units));
+            continue;
+        } else if constexpr (requires { P::gemm_chunk(w, w_stride, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride); }) {
             P::gemm_chunk(w, w_stride, r0, r1, a + t0 * a_stride, a_stride, t1 - t0, k_units, y + t0 * y_stride,
                           y_stride);
             continue;
