@@ -4,6 +4,11 @@
 #include "cpu_test_support.hpp"
 #include <hearth/quant/kquants.hpp>
 #include <hearth/quant/legacy.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <utility>
 
 namespace hc = hearth::cpu;
 using hearth::dtype;
@@ -53,4 +58,41 @@ TEST_CASE("row ops: axpy_row accumulates a weighted value row", "[cpu][rows]") {
                 CHECK(std::fabs(ours[i] - want[i]) <= 2.5e-7 * (std::fabs(want[i]) + std::fabs(0.37f * deq[i])));
             }
         }
+}
+
+// Attention's softmax takes its exps from row_kernels::exp where the arch has one: it must give
+// std::exp's bits (llama.cpp calls the C library's expf at the same points), for every input
+// including the ones its fast path hands back to the library (|x| >= 88, inf, nan, -0).
+TEST_CASE("row ops: exp returns the C library's bits", "[cpu][rows]") {
+    std::vector<float> x;
+    for (float e : {0.0f, -0.0f, 1e-40f, -1e-40f, -87.33f, -88.0f, -103.5f, -104.0f, -200.0f, 88.0f, 88.72f, 89.0f,
+                    std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                    std::numeric_limits<float>::quiet_NaN()})
+        x.push_back(e);
+    // Every 1009th bit pattern of [-110, 90]: all table entries and exponents, both signs.
+    for (const auto& [from, to] : {std::pair{-110.0f, -0.0f}, std::pair{0.0f, 90.0f}}) {
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, &from, 4);
+        std::memcpy(&hi, &to, 4);
+        const bool negative = from < 0.0f;
+        for (std::uint32_t b = negative ? hi : lo; b < (negative ? lo : hi); b += 1009) {
+            float f;
+            std::memcpy(&f, &b, 4);
+            x.push_back(f);
+        }
+    }
+    x.resize(x.size() + 3, -1.5f);  // a tail that is not a whole vector
+    std::vector<float> y(x.size());
+    if (!hc::row_kernels<arch>::exp(x.data(), y.data(), x.size())) SUCCEED("no vector exp on this arch");
+    else {
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            const float want = std::exp(x[i]);
+            INFO("x = " << x[i] << " got " << y[i] << " want " << want);
+            REQUIRE(std::memcmp(&want, &y[i], sizeof(float)) == 0);
+        }
+        // In place, as attention calls it.
+        std::vector<float> z = x;
+        REQUIRE(hc::row_kernels<arch>::exp(z.data(), z.data(), z.size()));
+        REQUIRE(std::memcmp(z.data(), y.data(), z.size() * sizeof(float)) == 0);
+    }
 }

@@ -246,18 +246,32 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
                     const float* raw_q = raw + qi * tile_cells;
                     float* rescale_q = rescale + qi * tile_cells;
                     float* weight_q = weight + qi * tile_cells;
+                    // A step is one exp: e^(m - sc) rescales the sum when the score sc is a new
+                    // maximum m, else e^(sc - m) weighs the cell. The maximum before each cell
+                    // needs no exp, so the arguments are found first (weight_q, with a new
+                    // maximum marked by 0 in rescale_q), all exps taken in one vector call (the
+                    // C library's bits, row_kernels::exp), and the steps finished in order.
                     float m_q = m[qi], sum_q = sum[qi];  // in registers for the tile
                     for (std::size_t i = 0; i < n; ++i) {
-                        if (!(sees[i] >> ti & 1u)) continue;
+                        if (!(sees[i] >> ti & 1u)) {
+                            weight_q[i] = 0.0f;
+                            continue;
+                        }
                         float sc = raw_q[i] * scale;
                         if (ap.softcap > 0.0f) sc = ap.softcap * std::tanh(sc);
-                        float ms = 1.0f, vs = 1.0f;
                         if (sc > m_q) {
-                            ms = std::exp(m_q - sc);
+                            weight_q[i] = m_q - sc, rescale_q[i] = 0.0f;
                             m_q = sc;
                         } else {
-                            vs = std::exp(sc - m_q);
+                            weight_q[i] = sc - m_q, rescale_q[i] = 1.0f;
                         }
+                    }
+                    if (!row_kernels<Arch>::exp(weight_q, weight_q, n))
+                        for (std::size_t i = 0; i < n; ++i) weight_q[i] = std::exp(weight_q[i]);
+                    for (std::size_t i = 0; i < n; ++i) {
+                        if (!(sees[i] >> ti & 1u)) continue;
+                        float ms = 1.0f, vs = 1.0f;
+                        (rescale_q[i] == 0.0f ? ms : vs) = weight_q[i];
                         // Fused, as llama.cpp's S = S*ms + vs compiles with FMA: spelled out, since
                         // whether the compiler contracts a * b + c depends on the code around it.
                         sum_q = std::fma(sum_q, ms, vs);

@@ -7,6 +7,7 @@
 // decides the shape: 4 x 3 shares each activation block among 4 rows and measured 1.3-1.5x the
 // 2 x 4 tile they had (bench_kernels --only gemm --threads 1, 512 tokens: q4_K 50 -> 66-71,
 // q6_K 58 -> 62-73 GFLOP/s, against 42 and 40 before blocks were prepared once per chunk).
+#include <hearth/cpu/kernels/avx2_expf.hpp>
 #include <hearth/cpu/kernels/avx2_k4x8.hpp>
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/avx2_q4_0x8.hpp>
@@ -77,6 +78,12 @@ template <> struct format<avx2, dtype::q6_k> {
 template <> struct row_kernels<avx2> {
     static bool axpy(dtype t, const std::byte* row, float s, float* y, std::size_t n) {
         return hwy_rows::axpy_row(t, row, s, y, n);
+    }
+    // glibc's expf, four lanes at a time, where it gives the C library's bits (checked once).
+    static bool exp(const float* x, float* y, std::size_t n) {
+        if (!avx2_detail::expf_row_matches_libm()) return false;
+        avx2_detail::expf_row(x, y, n);
+        return true;
     }
 };
 

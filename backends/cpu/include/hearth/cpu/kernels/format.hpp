@@ -47,9 +47,11 @@ template <class Arch, dtype T>
 using key_policy_of = typename key_policy_select<typename resolve_format<Arch, T>::type>::type;
 
 // Single-row helpers an arch may accelerate (row_ops.hpp): axpy returns false when it has no
-// kernel for the type, and the caller uses the reference.
+// kernel for the type, and the caller uses the reference; exp (y[i] = std::exp(x[i]) bit for
+// bit, or false) likewise.
 template <class Arch> struct row_kernels {
     static bool axpy(dtype, const std::byte*, float, float*, std::size_t) { return false; }
+    static bool exp(const float*, float*, std::size_t) { return false; }
 };
 
 // The activation format a weight format is multiplied with (ggml's vec_dot_type).

@@ -282,6 +282,9 @@ template <> struct row_kernels<neon> {
     static bool axpy(dtype t, const std::byte* row, float s, float* y, std::size_t n) {
         return hwy_rows::axpy_row(t, row, s, y, n);
     }
+    // No vector expf yet: glibc's AArch64 build fuses its multiply-adds where GCC chose to, which
+    // nothing here has checked; attention calls std::exp.
+    static bool exp(const float*, float*, std::size_t) { return false; }
 };
 
 // q8_0/q8_1 as llama.cpp's NEON build rounds them (vcvtnq: halves to even), in scalar code: the
