@@ -163,6 +163,7 @@ TEST_CASE("matmul: extreme codes and activations do not overflow the integer sum
         for (std::size_t tk = 0; tk < n_tokens; ++tk)
             for (std::size_t i = 0; i < k; ++i) x[tk * k + i] = tk % 3 == 2 ? (i % 7 == 0 ? -3.0f : 3.0f) : (tk % 3 ? 2.0f : -2.0f);
         for (unsigned threads : {1u, 2u}) check_against_reference(W, x, n_tokens, threads);
+        check_against_reference(W, x, 5, 1);  // a short prompt (q8_0's byte tiles on AVX2)
         check_against_reference(W, x, 1, 1);
     }
 }

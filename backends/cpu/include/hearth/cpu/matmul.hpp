@@ -18,7 +18,7 @@ namespace cpu {
 struct matmul_context {
     thread_pool& pool;
     scratch_buffer activations;  // quantized activation rows; grown, never shrunk
-    scratch_buffer token_side;   // what a GEMM derives from them once per call (kernels::token_side)
+    scratch_buffer token_side;   // what a GEMM derives from them once per call (kernels::token_side_buffer)
 
     explicit matmul_context(thread_pool& p) : pool(p) {}
 };
@@ -48,6 +48,7 @@ void matmul(matmul_context& ctx, const matrix_view& W, const float* x, std::size
 
     const std::byte* a = nullptr;
     std::size_t a_stride = 0;
+    std::byte* side = nullptr;
     if (act == dtype::f32) {
         a = reinterpret_cast<const std::byte*>(x);  // f32 weights read the activations as they are
         a_stride = x_stride * sizeof(float);
@@ -55,15 +56,20 @@ void matmul(matmul_context& ctx, const matrix_view& W, const float* x, std::size
         a_stride = (row_bytes(act, k) + scratch_buffer::alignment - 1) / scratch_buffer::alignment *
                    scratch_buffer::alignment;
         std::byte* buf = ctx.activations.get(a_stride * n_tokens);
-        ctx.pool.parallel_for(n_tokens, [&](unsigned, std::size_t t0, std::size_t t1) {
-            for (std::size_t t = t0; t < t1; ++t)
-                kernels<Arch>::quantize_activation(act, x + t * x_stride, buf + t * a_stride, k);
-        });
+        // What the GEMM derives from the activations (kernels::token_side_buffer) is made here,
+        // once, by the thread that quantized them, not by every row range of every thread (a
+        // thread runs many; made there, q8_0's cost a 256-row matmul 30% on two threads).
+        side = n_tokens > 1 ? kernels<Arch>::token_side_buffer(W, n_tokens, ctx.token_side) : nullptr;
+        ctx.pool.parallel_for(
+            n_tokens,
+            [&](unsigned, std::size_t t0, std::size_t t1) {
+                for (std::size_t t = t0; t < t1; ++t)
+                    kernels<Arch>::quantize_activation(act, x + t * x_stride, buf + t * a_stride, k);
+                if (side) kernels<Arch>::make_token_side(W, buf, a_stride, t0, t1, n_tokens, side);
+            },
+            side ? kernels<Arch>::token_tile(W, n_tokens) : 1);
         a = buf;
     }
-    // Derived once here, not by every row range of every thread (a thread runs many).
-    const std::byte* side = n_tokens > 1 ? kernels<Arch>::token_side(W, a, a_stride, n_tokens, ctx.token_side, ctx.pool)
-                                         : nullptr;
     ctx.pool.parallel_for(
         W.rows,
         [&](unsigned, std::size_t r0, std::size_t r1) {

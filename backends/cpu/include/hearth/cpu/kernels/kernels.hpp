@@ -8,7 +8,6 @@
 #include <hearth/cpu/kernels/tile.hpp>
 #include <hearth/cpu/matrix_view.hpp>
 #include <hearth/cpu/scratch.hpp>
-#include <hearth/cpu/thread_pool.hpp>
 #if defined(HEARTH_CPU_AVX2)
 #include <hearth/cpu/kernels/avx2.hpp>
 #endif
@@ -23,31 +22,42 @@ HEARTH_NAMESPACE_BEGIN
 namespace cpu {
 
 template <class Arch> struct kernels {
+    // What policy P's tiles count along K: elements (float formats) or blocks.
+    template <class P> static std::size_t k_units_of(const matrix_view& W) {
+        return P::counts_elements ? W.cols : W.cols / quant::traits_block_elems(W.type);
+    }
+
     // x (k floats) -> one activation row of `act` (the activation type of some weight type).
     static void quantize_activation(dtype act, const float* x, std::byte* out, std::size_t k) {
         activation_quantizer<Arch>::row(act, x, out, k);
     }
 
-    // What W's GEMM derives from n_tokens activation rows once per matmul (e.g. q8_0's int16
-    // copy on AVX2), made in `buf` by the pool's threads; null when its policy derives nothing.
-    static const std::byte* token_side(const matrix_view& W, const std::byte* a, std::size_t a_stride,
-                                       std::size_t n_tokens, scratch_buffer& buf, thread_pool& pool) {
-        return visit_weight_type(W.type, [&](auto tc) -> const std::byte* {
-            constexpr dtype T = decltype(tc)::value;
-            using P = policy_of<Arch, T>;
-            if constexpr (requires { P::token_side_bytes(n_tokens, std::size_t{}); }) {
-                const std::size_t k_units = P::counts_elements ? W.cols : W.cols / quant::traits_block_elems(T);
-                std::byte* side = buf.get(P::token_side_bytes(n_tokens, k_units));
-                pool.parallel_for(
-                    n_tokens,
-                    [&](unsigned, std::size_t t0, std::size_t t1) {
-                        P::make_token_side(a, a_stride, t0, t1, n_tokens, k_units, side);
-                    },
-                    P::token_tile);
-                return side;
-            } else {
+    // What W's GEMM derives from its activation rows once per matmul (e.g. q8_0's int16 copy on
+    // AVX2), made by the thread that quantized them, in whole tiles of token_tile(W, n) tokens:
+    // token_side_buffer gives room for n_tokens tokens (null when W's policy derives nothing),
+    // make_token_side fills tokens [t0, t1) of it (t0 a multiple of the tile).
+    static std::byte* token_side_buffer(const matrix_view& W, std::size_t n_tokens, scratch_buffer& buf) {
+        return visit_weight_type(W.type, [&](auto tc) -> std::byte* {
+            using P = policy_of<Arch, decltype(tc)::value>;
+            if constexpr (requires { P::token_side_bytes(n_tokens, std::size_t{}); })
+                return buf.get(P::token_side_bytes(n_tokens, k_units_of<P>(W)));
+            else
                 return nullptr;
-            }
+        });
+    }
+    static std::size_t token_tile(const matrix_view& W, std::size_t n_tokens) {
+        return visit_weight_type(W.type, [&](auto tc) -> std::size_t {
+            using P = policy_of<Arch, decltype(tc)::value>;
+            if constexpr (requires { P::token_grain(n_tokens); }) return P::token_grain(n_tokens);
+            else return 1;
+        });
+    }
+    static void make_token_side(const matrix_view& W, const std::byte* a, std::size_t a_stride, std::size_t t0,
+                                std::size_t t1, std::size_t n_tokens, std::byte* side) {
+        visit_weight_type(W.type, [&](auto tc) {
+            using P = policy_of<Arch, decltype(tc)::value>;
+            if constexpr (requires { P::token_side_bytes(n_tokens, std::size_t{}); })
+                P::make_token_side(a, a_stride, t0, t1, n_tokens, k_units_of<P>(W), side);
         });
     }
 
