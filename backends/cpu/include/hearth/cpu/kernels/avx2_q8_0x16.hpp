@@ -1,8 +1,9 @@
 #pragma once
 // AVX2 matmul of q8_0 weights against q8_0 activations: a GEMM over 16 weight rows whose blocks
 // are widened to int16 and interleaved once per token chunk into a per-thread buffer, against
-// the chunk's activations widened to int16 once, and a per-row tile for the GEMV and the rows
-// after the last group of 16.
+// activations widened to int16 once per matmul (in matmul's quantization pass); byte tiles over
+// the same 16 rows for prompts of up to 8 tokens; a per-row tile for the GEMV and the rows after
+// the last group of 16.
 //
 // Why int16: AVX2 has no signed x signed byte product. The byte path (llama.cpp's, and this
 // GEMM's before) spends a vpsignb, a vpmaddubsw, a vpmaddwd and a vpaddd on 32 products, and
@@ -15,7 +16,7 @@
 //
 // Float order: per row and block, one FMA of d_w d_a times the block's exact integer dot into one
 // float sum per row, the blocks in order (ggml's generic vec_dot_q8_0_q8_0 and q4_0's GEMM do the
-// same, up to the FMA). Both tiles do exactly this, so a token's outputs do not depend on the
+// same, up to the FMA). All three tiles do exactly this, so a token's outputs do not depend on the
 // batch it came in. llama.cpp's AVX2 dot keeps 8 float lanes per row instead, one FMA per
 // 4-element chunk: that order costs 8 conversions and 8 FMAs per block, row and token, where
 // this one costs 1 of each, and it capped this GEMM at half the speed of q4_0's. The two orders
@@ -25,8 +26,8 @@
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>
 #include <cstring>
+#include <algorithm>
 #include <utility>
-#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx2_detail {
@@ -207,7 +208,7 @@ struct q8_0x16_bytes {
 
 // y[t * y_stride + r] for RM (<= 4) rows x RN tokens, straight from the file's blocks: the
 // GEMV's tile (RN = 1, requesting the next row tile's weights as it goes) and the GEMM's for the
-// rows after the last group of 8. Per block, each row's 8 int32 lanes of partial sums are
+// rows after the last group of 16. Per block, each row's 8 int32 lanes of partial sums are
 // reduced to its block sum together with the other rows' (hsum4_i32), so the rows sit in the
 // lanes of one 128-bit accumulator per token and the float steps are the interleaved tile's.
 template <class I, int RM, int RN, bool Prefetch>

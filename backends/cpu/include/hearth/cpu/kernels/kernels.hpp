@@ -62,16 +62,14 @@ template <class Arch> struct kernels {
     }
 
     // y[t * y_stride + r] = W[r] . a[t] for r in [r0, r1), t < n_tokens; a holds activation rows of
-    // activation_type_of(W.type), a_stride bytes apart; side: token_side's result for them (may
-    // be null when n_tokens is 1).
+    // activation_type_of(W.type), a_stride bytes apart; side: token_side_buffer's bytes as
+    // make_token_side filled them (null when W's policy derives nothing, or for one token).
     static void rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a, std::size_t a_stride,
                      std::size_t n_tokens, float* y, std::size_t y_stride, const std::byte* side = nullptr) {
         visit_weight_type(W.type, [&](auto tc) {
-            constexpr dtype T = decltype(tc)::value;
-            using P = policy_of<Arch, T>;
-            const std::size_t k_units = P::counts_elements ? W.cols : W.cols / quant::traits_block_elems(T);
-            detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units, y, y_stride,
-                                  side);
+            using P = policy_of<Arch, decltype(tc)::value>;
+            detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units_of<P>(W), y,
+                                  y_stride, side);
         });
     }
 
