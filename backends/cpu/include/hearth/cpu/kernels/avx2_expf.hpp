@@ -14,6 +14,7 @@
 // the vector path against std::exp once, over inputs that cover the table and both ends of the
 // range, and callers fall back to std::exp when it does not match.
 #include <hearth/cpu/kernels/avx2_common.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -63,28 +64,20 @@ inline int expf_needs_libm(__m128 x) noexcept {
     return _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(top, _mm_set1_epi32(0x42a))));
 }
 
-// y[i] = e^x[i] for n floats (y may be x).
+// y[i] = e^x[i] for n floats (y may be x). The last n % 4 go through a padded copy.
 inline void expf_row(const float* x, float* y, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m128 v = _mm_loadu_ps(x + i);
-        const int special = expf_needs_libm(v);
-        if (special) {  // from a copy of x: y may be x
-            alignas(16) float in[4], out[4];
-            _mm_store_ps(in, v);
-            _mm_store_ps(out, expf4_core(v));
-            for (int l = 0; l < 4; ++l) y[i + l] = special >> l & 1 ? std::exp(in[l]) : out[l];
-        } else {
-            _mm_storeu_ps(y + i, expf4_core(v));
-        }
-    }
-    if (i < n) {
+    for (std::size_t i = 0; i < n; i += 4) {
+        const std::size_t m = std::min<std::size_t>(4, n - i);
         alignas(16) float in[4] = {0.0f, 0.0f, 0.0f, 0.0f}, out[4];
-        std::memcpy(in, x + i, (n - i) * sizeof(float));
+        std::memcpy(in, x + i, m * sizeof(float));  // a copy: y may be x
         const __m128 v = _mm_load_ps(in);
         const int special = expf_needs_libm(v);
+        if (m == 4 && !special) {
+            _mm_storeu_ps(y + i, expf4_core(v));
+            continue;
+        }
         _mm_store_ps(out, expf4_core(v));
-        for (std::size_t l = 0; l < n - i; ++l) y[i + l] = special >> l & 1 ? std::exp(in[l]) : out[l];
+        for (std::size_t l = 0; l < m; ++l) y[i + l] = special >> l & 1 ? std::exp(in[l]) : out[l];
     }
 }
 

@@ -135,13 +135,6 @@ inline std::size_t for_each_group(const std::byte* w, std::size_t ws, std::size_
 // no longer stay in L2.
 inline constexpr std::size_t interleaved_token_chunk_bytes = 768 * 1024;
 
-// The groups of 8 rows that the interleaved kernels take.
-template <class Kernel, class WBlock, class Prepared, class Use>
-inline std::size_t for_each_group8(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1,
-                                   std::size_t nb, Use&& use) {
-    return for_each_group<8, Kernel, WBlock, Prepared>(w, ws, r0, r1, nb, std::forward<Use>(use));
-}
-
 template <bool five>
 struct k4x8 {
     using base = k4_kernel<avx2_ops, five>;
@@ -250,7 +243,7 @@ struct k4x8_policy {
 
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
-        const std::size_t r = for_each_group8<kernel, wblock, k4x8_block>(
+        const std::size_t r = for_each_group<8, kernel, wblock, k4x8_block>(
             w, ws, r0, r1, nb, [&](const k4x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                 for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                     const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);

@@ -88,7 +88,7 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
         std::size_t r = r0;
         if (r + 8 <= r1) {
             const nibble_gemm_side* side = base::template side_of_tokens<0>(a, as, n_tokens, nb);
-            r = for_each_group8<q4_0x8, quant::block_q4_0, q4_0x8_block>(
+            r = for_each_group<8, q4_0x8, quant::block_q4_0, q4_0x8_block>(
                 w, ws, r0, r1, nb, [&](const q4_0x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                         const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);

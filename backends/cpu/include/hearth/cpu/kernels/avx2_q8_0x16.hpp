@@ -270,9 +270,7 @@ struct q8_0x16_policy {
     static std::size_t layout_tile(std::size_t n_tokens) noexcept {
         return n_tokens <= short_prompt ? 0 : InterleavedRN;
     }
-    static std::size_t token_grain(std::size_t n_tokens) noexcept {
-        return n_tokens <= short_prompt ? n_tokens : InterleavedRN;
-    }
+    static std::size_t token_grain(std::size_t n_tokens) noexcept { return layout_tile(n_tokens) ? InterleavedRN : 1; }
     static std::size_t token_side_bytes(std::size_t n_tokens, std::size_t nb) noexcept {
         return side_header + (layout_tile(n_tokens) ? n_tokens * nb * q8_0_wide_bytes_per_block : 0);
     }
