@@ -210,6 +210,31 @@ TEST_CASE("matmul: q4_K, q5_K, q6_K and q8_0 give a token the same bits in any b
     }
 }
 
+// kernels::rows is public: a caller that quantizes its own activations and makes no per-matmul
+// side data (token_side_buffer) still gets matmul's bits, from the same tiles or the per-row ones.
+TEST_CASE("matmul kernels: rows() without the per-matmul side data gives matmul's bits", "[cpu][matmul]") {
+    for (dtype t : {dtype::q4_k, dtype::q5_k, dtype::q8_0}) {
+        const std::size_t k = 512, rows = 21, n_tokens = 11;
+        const auto wbytes = make_matrix(t, rows, k, 37);
+        const hc::matrix_view W{t, rows, k, wbytes.data(), hearth::row_bytes(t, k)};
+        const auto x = cpu_test::random_floats(n_tokens * k, 9, -2.0f, 2.0f);
+        hc::thread_pool pool(1);
+        hc::matmul_context ctx(pool);
+        std::vector<float> want(n_tokens * rows), got(n_tokens * rows);
+        hc::matmul<arch>(ctx, W, x.data(), k, n_tokens, want.data(), rows);
+        const dtype act = hc::activation_type_of(t);
+        const std::size_t as = hearth::row_bytes(act, k);
+        std::vector<std::byte> a(as * n_tokens);
+        for (std::size_t tk = 0; tk < n_tokens; ++tk)
+            hc::kernels<arch>::quantize_activation(act, x.data() + tk * k, a.data() + tk * as, k);
+        hc::kernels<arch>::rows(W, 0, rows, a.data(), as, n_tokens, got.data(), rows);
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            INFO(hearth::name(t) << " token " << i / rows << " row " << i % rows);
+            REQUIRE(got[i] == want[i]);
+        }
+    }
+}
+
 TEST_CASE("matmul: rejects what it cannot compute", "[cpu][matmul]") {
     hc::thread_pool pool(1);
     hc::matmul_context ctx(pool);

@@ -135,6 +135,28 @@ inline std::size_t for_each_group(const std::byte* w, std::size_t ws, std::size_
 // no longer stay in L2.
 inline constexpr std::size_t interleaved_token_chunk_bytes = 768 * 1024;
 
+// The sums of one activation super-block's 8 sub-blocks (32 values each, |sum| <= 4096), as
+// int16: what the minimum term multiplies. Made once per matmul (k4x8_policy::make_token_side):
+// derived in every tile from the q8_K block's 16 partial sums, their unpacking and shuffles cost
+// the tile 6% (one thread, 2048-element rows, blocks in L1: 1.06 -> 1.12 32-product multiplies
+// per cycle without them).
+struct sub_block_sums {
+    std::int16_t s[8];
+};
+
+// sums[t * nb + b] for tokens [t0, t1) of the activation rows at a (nb q8_K blocks each).
+inline void make_sub_block_sums(const std::byte* a, std::size_t a_stride, std::size_t t0, std::size_t t1,
+                                std::size_t nb, sub_block_sums* sums) noexcept {
+    for (std::size_t t = t0; t < t1; ++t) {
+        const auto* row = reinterpret_cast<const quant::block_q8_k*>(a + t * a_stride);
+        for (std::size_t b = 0; b < nb; ++b) {
+            const __m256i bs = load256(row[b].bsums);  // 16 sums of 16 values
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(sums[t * nb + b].s),
+                             _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)));
+        }
+    }
+}
+
 template <bool five>
 struct k4x8 {
     using base = k4_kernel<avx2_ops, five>;
@@ -171,11 +193,14 @@ struct k4x8 {
 
     // y[t * y_stride + j] for the 8 rows of p (nb prepared super-blocks) and RN tokens. pf, when
     // not null, is asked for its bytes of each block step (the next group's weights).
+    // sums: the activations' sub-block sums (make_sub_block_sums) of the same RN tokens.
     template <int RN>
-    static void tile(const k4x8_block* p, const std::byte* a, std::size_t a_stride, std::size_t nb, float* y,
-                     std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
+    static void tile(const k4x8_block* p, const std::byte* a, std::size_t a_stride, const sub_block_sums* sums,
+                     std::size_t nb, float* y, std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
         const ablock* act[RN];
-        for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const ablock*>(a + t * a_stride);
+        const sub_block_sums* sum[RN];
+        for (int t = 0; t < RN; ++t)
+            act[t] = reinterpret_cast<const ablock*>(a + t * a_stride), sum[t] = sums + t * nb;
         __m256 acc[RN], accm[RN];
         for (int t = 0; t < RN; ++t) acc[t] = accm[t] = _mm256_setzero_ps();
         for (std::size_t b = 0; b < nb; ++b) {
@@ -201,14 +226,11 @@ struct k4x8 {
             }
             for (int t = 0; t < RN; ++t) {
                 const ablock& ab = act[t][b];
-                const __m256i bs = load256(ab.bsums);
-                // Sums of the 8 sub-blocks' 32 activations as int16, in both halves.
-                const __m256i sub = _mm256_broadcastsi128_si256(
-                    _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)));
-                __m256i msum = _mm256_madd_epi16(w.mins[0], _mm256_shuffle_epi32(sub, 0x00));
-                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[1], _mm256_shuffle_epi32(sub, 0x55)));
-                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[2], _mm256_shuffle_epi32(sub, 0xaa)));
-                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[3], _mm256_shuffle_epi32(sub, 0xff)));
+                const std::int16_t* sub = sum[t][b].s;  // pair p: sub-blocks 2p, 2p+1
+                __m256i msum = _mm256_madd_epi16(w.mins[0], broadcast_dword(sub + 0));
+                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[1], broadcast_dword(sub + 2)));
+                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[2], broadcast_dword(sub + 4)));
+                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(w.mins[3], broadcast_dword(sub + 6)));
                 const __m256 da = _mm256_set1_ps(ab.d);
                 acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(w.d, da), acc[t]);
                 accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_mul_ps(w.dmin, da), accm[t]);
@@ -235,19 +257,42 @@ struct k4x8_policy {
     }
     using kernel = k4x8<five>;
     using wblock = typename kernel::wblock;
-    using tile_fn = void (*)(const k4x8_block*, const std::byte*, std::size_t, std::size_t, float*, std::size_t,
-                             const detail::next_tile_prefetcher*);
+    using tile_fn = void (*)(const k4x8_block*, const std::byte*, std::size_t, const sub_block_sums*, std::size_t,
+                             float*, std::size_t, const detail::next_tile_prefetcher*);
     static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
         return std::array<tile_fn, InterleavedRN>{&kernel::template tile<static_cast<int>(N) + 1>...};
     }(std::make_index_sequence<InterleavedRN>{});
 
+    // The activations' sub-block sums, made once per matmul by the threads that quantize them
+    // (kernels::token_side_buffer): every 8-row group of every thread reads them.
+    static std::size_t token_side_bytes(std::size_t n_tokens, std::size_t nb) noexcept {
+        return n_tokens * nb * sizeof(sub_block_sums);
+    }
+    static void make_token_side(const std::byte* a, std::size_t as, std::size_t t0, std::size_t t1, std::size_t,
+                                std::size_t nb, std::byte* side) noexcept {
+        make_sub_block_sums(a, as, t0, t1, nb, reinterpret_cast<sub_block_sums*>(side));
+    }
+    static const sub_block_sums* token_side_at(const std::byte* side, std::size_t t0, std::size_t nb) noexcept {
+        return side ? reinterpret_cast<const sub_block_sums*>(side) + t0 * nb : nullptr;
+    }
+
+    // sums: make_token_side's sums of these n_tokens tokens; a caller that did not make them
+    // (null) gets them made here, per call.
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
-                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
+                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys,
+                           const sub_block_sums* sums) {
+        thread_local std::vector<sub_block_sums> own;
+        if (!sums && r0 + 8 <= r1) {
+            own.resize(n_tokens * nb);
+            make_sub_block_sums(a, as, 0, n_tokens, nb, own.data());
+            sums = own.data();
+        }
         const std::size_t r = for_each_group<8, kernel, wblock, k4x8_block>(
             w, ws, r0, r1, nb, [&](const k4x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                 for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                     const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
-                    tiles[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);
+                    tiles[n - 1](blocks, a + t * as, as, sums + t * nb, nb, y + t * ys + g, ys,
+                                 t == 0 ? next : nullptr);
                 }
             });
         if (r < r1) detail::prepared_gemm<Gemm, GemmRM, GemmRN>(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
