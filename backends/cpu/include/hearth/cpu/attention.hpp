@@ -6,6 +6,7 @@
 // directly. Cells go in tiles: their scores first, then each query's softmax steps, then their
 // value rows, expanded once to f32, are added into each query's accumulator held in registers.
 #include <hearth/backend.hpp>
+#include <hearth/cpu/attention_softmax.hpp>
 #include <hearth/cpu/get_rows.hpp>
 #include <hearth/cpu/kernels/kernels.hpp>
 #include <hearth/cpu/ops/elementwise.hpp>
@@ -47,8 +48,9 @@ struct attention_scratch {
     std::vector<std::uint32_t> cells;        // a tile of cells that some token of the block sees
     std::vector<std::uint8_t> sees;          // per tile cell: bit ti set if token ti sees it
     std::vector<std::uint8_t> v_needed;      // per tile cell: some query gives it a nonzero weight
-    std::vector<float> scores;               // per query, then tile cell: q.k
-    std::vector<float> rescale, weight;      // per query, then tile cell: online-softmax factors
+    std::vector<float> scores;               // per tile cell, then query: q.k
+    std::vector<float> rescale, weight;      // per tile cell, then query: online-softmax factors
+    std::vector<float> sees_table;           // which queries see a cell, per token bits (detail::make_sees_table)
     std::vector<float> v_rows;               // the tile's value rows, expanded to f32
 };
 
@@ -69,14 +71,15 @@ inline std::size_t attention_tile_cells(std::size_t head_dim_v) {
 }  // namespace detail
 
 // One query's accumulator (d floats) over a tile of n cells: for each cell i its token sees
-// (bit `token` of sees[i]), acc *= rescale[i] unless that is 1, then, if v_needed[i],
-// acc += weight[i] * v_rows[i * d ...]. The multiply and the fused multiply-add per element of
+// (bit `token` of sees[i]), acc *= rescale[i * stride] unless that is 1, then, if v_needed[i],
+// acc += weight[i * stride] * v_rows[i * d ...]. The multiply and the fused multiply-add per element of
 // scale() and axpy() (what they compile to with FMA: llama.cpp's ggml_vec_scale_f32 and
 // ggml_vec_mad_f32), cell by cell, but each slice of acc stays in registers for the whole tile
 // instead of being loaded and stored once per cell.
 template <class Arch>
 void accumulate_values(float* acc, std::size_t d, const float* v_rows, std::size_t n, const std::uint8_t* sees,
-                       unsigned token, const std::uint8_t* v_needed, const float* rescale, const float* weight) {
+                       unsigned token, const std::uint8_t* v_needed, const float* rescale, const float* weight,
+                       std::size_t stride) {
     std::size_t j = 0;
     if constexpr (has_float_simd<Arch>) {
         using B = fbatch<Arch>;
@@ -89,10 +92,10 @@ void accumulate_values(float* acc, std::size_t d, const float* v_rows, std::size
                 for (std::size_t r = 0; r < R; ++r) a[r] = B::load_unaligned(acc + j + r * B::size);
                 for (std::size_t i = 0; i < n; ++i) {
                     if (!(sees[i] >> token & 1u)) continue;
-                    if (const float ms = rescale[i]; ms != 1.0f)
+                    if (const float ms = rescale[i * stride]; ms != 1.0f)
                         for (std::size_t r = 0; r < R; ++r) a[r] = a[r] * B(ms);
                     if (!v_needed[i]) continue;
-                    const B vs(weight[i]);
+                    const B vs(weight[i * stride]);
                     const float* v = v_rows + i * d + j;
                     for (std::size_t r = 0; r < R; ++r) a[r] = xsimd::fma(B::load_unaligned(v + r * B::size), vs, a[r]);
                 }
@@ -108,8 +111,8 @@ void accumulate_values(float* acc, std::size_t d, const float* v_rows, std::size
         float a = acc[j];
         for (std::size_t i = 0; i < n; ++i) {
             if (!(sees[i] >> token & 1u)) continue;
-            if (const float ms = rescale[i]; ms != 1.0f) a = a * ms;
-            if (v_needed[i]) a = v_rows[i * d + j] * weight[i] + a;
+            if (const float ms = rescale[i * stride]; ms != 1.0f) a = a * ms;
+            if (v_needed[i]) a = v_rows[i * d + j] * weight[i * stride] + a;
         }
         acc[j] = a;
     }
@@ -155,6 +158,9 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
     const std::uint32_t splits = group / sub;
     const std::size_t n_blocks = (n_tokens + tb - 1) / tb;
     const std::size_t n_queries = tb * sub;  // per item, at most
+    // Query slots of a tile's arrays (cell-major): whole batches of the softmax steps.
+    constexpr std::size_t lanes = detail::softmax_lanes<Arch>();
+    const std::size_t ld = (n_queries + lanes - 1) / lanes * lanes;
     const std::size_t tile_cells = detail::attention_tile_cells(ap.head_dim_v);
     if (scratch.size() < pool.size()) scratch.resize(pool.size());
     const auto grow = [](auto& v, std::size_t n) {
@@ -163,15 +169,19 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
     for (auto& s : scratch) {
         grow(s.q_conv, n_queries * q_bytes);
         grow(s.acc, n_queries * ap.head_dim_v);
-        grow(s.state, 2 * n_queries);
+        grow(s.state, 2 * ld);
         grow(s.cells, tile_cells);
         grow(s.sees, tile_cells);
         grow(s.v_needed, tile_cells);
-        grow(s.scores, tile_cells * n_queries);
-        grow(s.rescale, tile_cells * n_queries);
-        grow(s.weight, tile_cells * n_queries);
+        grow(s.scores, tile_cells * ld);
+        grow(s.rescale, tile_cells * ld);
+        grow(s.weight, tile_cells * ld);
         grow(s.v_rows, tile_cells * ap.head_dim_v);
     }
+    // Shared by all threads, read-only while they run (scratch[0] only keeps its storage).
+    grow(scratch[0].sees_table, (std::size_t{1} << tb) * ld);
+    detail::make_sees_table(tb, sub, ld, scratch[0].sees_table.data());
+    const float* sees_table = scratch[0].sees_table.data();
     const float scale = ap.softcap > 0.0f ? ap.kq_scale / ap.softcap : ap.kq_scale;
     // The key type's tiles of one key row times 1..8 queries, looked up once. Each query's
     // column is summed exactly as the one-query tile sums it (the tiles keep one accumulator per
@@ -202,10 +212,10 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
                     kernels<Arch>::quantize_activation(qt, q.row(i0 + ti) + (h0 + j) * ap.head_dim_k,
                                                        s.q_conv.data() + (ti * sub + j) * q_bytes, ap.head_dim_k);
             }
-            float* m = s.state.data();  // running maximum per query
-            float* sum = m + nq;        // running softmax denominator per query
-            std::fill(m, m + nq, neg_inf);
-            std::fill(sum, sum + nq, 0.0f);
+            float* m = s.state.data();  // running maximum per query slot
+            float* sum = m + ld;        // running softmax denominator per query slot
+            std::fill(m, m + ld, neg_inf);
+            std::fill(sum, sum + ld, 0.0f);
             std::fill(s.acc.begin(), s.acc.begin() + nq * ap.head_dim_v, 0.0f);
             float* acc = s.acc.data();
             for (std::uint32_t c = 0; c < batch.n_cells_used;) {
@@ -225,65 +235,24 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
                     if (mask) s.cells[n] = c, s.sees[n++] = mask;
                 }
                 if (n == 0) break;
-                // Per query, its row of the tile: q.k, then the factors below, for tile cell i at i.
+                // Per tile cell, its queries: q.k, then the factors below, for query q at q.
                 float* raw = s.scores.data();
                 for (std::size_t i = 0; i < n; ++i) {
                     const std::byte* krow = kv.k.data() + s.cells[i] * kv.k_row_bytes + kvh * kv.k_head_bytes;
                     for (std::size_t q0 = 0; q0 < nq; q0 += max_cols) {
                         const std::size_t nc = std::min<std::size_t>(max_cols, nq - q0);
                         key_dot[nc - 1](krow, 0, s.q_conv.data() + q0 * q_bytes, q_bytes, key_units,
-                                        raw + q0 * tile_cells + i, tile_cells);
+                                        raw + i * ld + q0, 1);
                     }
                 }
                 // Each query's online-softmax steps over the tile's cells, in cell order: its
                 // running maximum and sum, and per cell the factor its accumulator is rescaled by
                 // (1: none) and the cell's weight. The accumulators are updated afterwards with
                 // exactly these factors, in the same order, so tiling changes no result.
-                float* rescale = s.rescale.data();
-                float* weight = s.weight.data();
-                std::uint8_t* v_needed = s.v_needed.data();
                 const std::uint8_t* sees = s.sees.data();
-                std::fill(v_needed, v_needed + n, std::uint8_t{0});
-                for (std::size_t qi = 0; qi < nq; ++qi) {
-                    const std::size_t ti = qi / sub;
-                    const float* raw_q = raw + qi * tile_cells;
-                    float* rescale_q = rescale + qi * tile_cells;
-                    float* weight_q = weight + qi * tile_cells;
-                    // A step is one exp: e^(m - sc) rescales the sum when the score sc is a new
-                    // maximum m, else e^(sc - m) weighs the cell. The maximum before each cell
-                    // needs no exp, so the arguments are found first (weight_q, with a new
-                    // maximum marked by 0 in rescale_q), all exps taken in one vector call (the
-                    // C library's bits, row_kernels::exp), and the steps finished in order.
-                    float m_q = m[qi], sum_q = sum[qi];  // in registers for the tile
-                    for (std::size_t i = 0; i < n; ++i) {
-                        if (!(sees[i] >> ti & 1u)) {
-                            weight_q[i] = 0.0f;
-                            continue;
-                        }
-                        float sc = raw_q[i] * scale;
-                        if (ap.softcap > 0.0f) sc = ap.softcap * std::tanh(sc);
-                        if (sc > m_q) {
-                            weight_q[i] = m_q - sc, rescale_q[i] = 0.0f;
-                            m_q = sc;
-                        } else {
-                            weight_q[i] = sc - m_q, rescale_q[i] = 1.0f;
-                        }
-                    }
-                    if (!row_kernels<Arch>::exp(weight_q, weight_q, n))
-                        for (std::size_t i = 0; i < n; ++i) weight_q[i] = std::exp(weight_q[i]);
-                    for (std::size_t i = 0; i < n; ++i) {
-                        if (!(sees[i] >> ti & 1u)) continue;
-                        float ms = 1.0f, vs = 1.0f;
-                        (rescale_q[i] == 0.0f ? ms : vs) = weight_q[i];
-                        // Fused, as llama.cpp's S = S*ms + vs compiles with FMA: spelled out, since
-                        // whether the compiler contracts a * b + c depends on the code around it.
-                        sum_q = std::fma(sum_q, ms, vs);
-                        rescale_q[i] = ms;
-                        weight_q[i] = vs;
-                        v_needed[i] |= vs != 0.0f;
-                    }
-                    m[qi] = m_q, sum[qi] = sum_q;
-                }
+                std::uint8_t* v_needed = s.v_needed.data();
+                const detail::softmax_tile st{n, ld, sees, sees_table, raw, s.rescale.data(), s.weight.data(), v_needed};
+                detail::softmax_steps<Arch>(st, scale, ap.softcap, m, sum);
                 for (std::size_t i = 0; i < n; ++i) {
                     if (!v_needed[i]) continue;
                     const std::byte* vrow = kv.v.data() + s.cells[i] * kv.v_row_bytes + kvh * kv.v_head_bytes;
@@ -292,7 +261,7 @@ void attention(thread_pool& pool, std::vector<attention_scratch>& scratch, kv_st
                 for (std::size_t qi = 0; qi < nq; ++qi)
                     accumulate_values<Arch>(acc + qi * ap.head_dim_v, ap.head_dim_v, s.v_rows.data(), n,
                                             sees, static_cast<unsigned>(qi / sub), v_needed,
-                                            rescale + qi * tile_cells, weight + qi * tile_cells);
+                                            st.rescale + qi, st.weight + qi, ld);
             }
             for (std::size_t ti = 0; ti < nt; ++ti)
                 for (std::uint32_t j = 0; j < sub; ++j) {
