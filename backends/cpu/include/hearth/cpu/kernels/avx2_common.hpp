@@ -60,6 +60,13 @@ inline __m128i hsum4_i32(__m256i v0, __m256i v1, __m256i v2, __m256i v3) noexcep
     return _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
 }
 
+// The 4 bytes at p in every dword.
+inline __m256i broadcast_dword(const void* p) noexcept {
+    std::int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
 // fp16 bits -> float (exact; F16C).
 inline float half(std::uint16_t h) noexcept { return _cvtsh_ss(h); }
 

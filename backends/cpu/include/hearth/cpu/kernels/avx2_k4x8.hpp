@@ -35,13 +35,6 @@ struct k4x8_block {
     __m256 d, dmin;     // lane j: row j's d and dmin
 };
 
-// The 4 bytes at p in every dword.
-inline __m256i broadcast_dword(const void* p) noexcept {
-    std::int32_t v;
-    std::memcpy(&v, p, 4);
-    return _mm256_set1_epi32(v);
-}
-
 // v[r] dword c -> v[c] dword r (an 8 x 8 transpose of 32-bit elements).
 inline void transpose_8x8_epi32(__m256i (&v)[8]) noexcept {
     __m256i t[8], u[8];

@@ -43,6 +43,18 @@ inline __m128i unpack_scales_mins_k4(const std::uint8_t* packed) noexcept {
     return _mm_or_si128(lo_bits, _mm_slli_epi32(hi_bits, 4));
 }
 
+// The same unpacking in general-purpose registers (byte i of scales / mins: sub-block i's), for
+// the GEMV: there the vector ports are the bottleneck and the integer ones idle.
+struct k4_scales_mins { std::uint64_t scales, mins; };
+inline k4_scales_mins unpack_scales_mins_k4_gpr(const std::uint8_t* packed) noexcept {
+    std::uint32_t w[3];
+    for (int i = 0; i < 3; ++i) std::memcpy(&w[i], packed + 4 * i, 4);  // three loads, not a copy to the stack
+    constexpr std::uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, two = 0x03030303;
+    const std::uint32_t s47 = (w[2] & low4) | ((w[0] >> 6) & two) << 4;
+    const std::uint32_t m47 = ((w[2] >> 4) & low4) | ((w[1] >> 6) & two) << 4;
+    return {(w[0] & low6) | std::uint64_t{s47} << 32, (w[1] & low6) | std::uint64_t{m47} << 32};
+}
+
 // q3_K's 16 six-bit scales (biased by 32) packed in 12 bytes -> 16 int8 in [-32, 31].
 inline __m128i unpack_scales_k3(const std::uint8_t* packed) noexcept {
     std::uint32_t u[3];
