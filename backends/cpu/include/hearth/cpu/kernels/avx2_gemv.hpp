@@ -6,7 +6,8 @@
 // converted in one vcvtph2ps, and what depends on the activation alone (the q4_0 offset
 // correction, the activation scales) is computed once per row range (+8% in cache). Tiles of 8
 // rows of this kind measured no faster than 4; q4_0's whole 8-row groups take the tile in
-// avx2_q4_0x8.hpp instead, which sums each row's block in one integer lane. This cuts the instructions per weight byte by about a quarter over
+// avx2_q4_0x8.hpp instead, which sums each row's block in one integer lane. The pair tile cuts
+// the instructions per weight byte by about a quarter over
 // the generic one-block-per-register tile (measured +14% for q4_0, +16% for q4_1 in cache), which
 // matters because a 4-bit GEMV on one core is close to compute-bound at DRAM speed. The q5
 // formats keep the generic tile: spreading their fifth bits costs more per pair than per row

@@ -11,10 +11,11 @@
 // reduced together (hsum4_i32), the rows' d and dmin are converted in one vcvtph2ps, and the
 // four rows sit in the lanes of one float accumulator, as k4x8's 8 rows do.
 //
-// Ports, not instruction counts, bound it next (Zen 3: vpmaddubsw / vpmaddwd on two pipes, shifts
-// and shuffles on two others; vpshufb and vpsrlw 0.5 cycles each, vpand 0.25): the scale spread
-// per sub-block (a vpshufb) and the vector unpacking of the 12-byte scales competed with the nibble
-// shifts, and GCC re-associated each row's chain of sums into trees it spilled. The scales and
+// Ports bound it next. Measured here (Zen 3): vpmaddubsw, vpmaddwd, vpshufb and vpsrlw issue
+// twice per cycle, vpand four times, and dropping only the nibble shifts from a prototype of
+// this tile cut its time by 17%, so shifts and shuffles compete: the scale spread per sub-block (a vpshufb) and the
+// vector unpacking of the 12-byte scales took the nibble shifts' ports, and GCC re-associated each
+// row's chain of sums into trees it spilled. The scales and
 // minimums are now unpacked in general-purpose registers, each sub-block's scale vector is a load
 // from a 2 KiB table (scale_vector), and keep_in_register holds each row's chain: 25.3 -> 21.3
 // cycles per row and super-block with the blocks in L1, the same integer sums.
