@@ -23,5 +23,17 @@ inline constexpr bool has_float_simd = !std::is_void_v<typename xsimd_arch_of<Ar
 
 template <class Arch> using fbatch = xsimd::batch<float, typename xsimd_arch_of<Arch>::type>;
 
+// x * y + z rounded once. xsimd 8's fma for AVX-512 is the expression x * y + z, fused or not as
+// the compiler's contraction decides: in a * b + c * d it may fuse the other product, which moved
+// the SiLU exp's last bit on AVX-512 (the scalar twin and llama.cpp fuse the first). Here the
+// instruction itself.
+template <class B> B fused_mul_add(const B& x, const B& y, const B& z) noexcept {
+#if defined(__AVX512F__)
+    if constexpr (std::is_base_of_v<xsimd::avx512f, typename B::arch_type>) return _mm512_fmadd_ps(x, y, z);
+    else
+#endif
+        return xsimd::fma(x, y, z);
+}
+
 }  // namespace cpu
 HEARTH_NAMESPACE_END

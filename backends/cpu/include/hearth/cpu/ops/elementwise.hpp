@@ -34,8 +34,8 @@ template <class V> V exp_optimized_routines(const V& x) {
     using I = std::conditional_t<is_batch, xsimd::as_integer_t<V>, std::uint32_t>;  // unsigned: wraps, no UB
     auto to_int = [](const V& v) { if constexpr (is_batch) return xsimd::bitwise_cast<I>(v); else return std::bit_cast<I>(v); };
     auto to_float = [](const I& v) { if constexpr (is_batch) return xsimd::bitwise_cast<V>(v); else return std::bit_cast<float>(v); };
-    auto fma = [](const V& a, const V& b, const V& c) { if constexpr (is_batch) return xsimd::fma(a, b, c); else return std::fma(a, b, c); };
-    auto fnma = [](const V& a, const V& b, const V& c) { if constexpr (is_batch) return xsimd::fnma(a, b, c); else return std::fma(-a, b, c); };
+    auto fma = [](const V& a, const V& b, const V& c) { if constexpr (is_batch) return fused_mul_add(a, b, c); else return std::fma(a, b, c); };
+    auto fnma = [](const V& a, const V& b, const V& c) { if constexpr (is_batch) return fused_mul_add(-a, b, c); else return std::fma(-a, b, c); };
     auto abs = [](const V& v) { if constexpr (is_batch) return xsimd::abs(v); else return std::fabs(v); };
     auto pick = [](const auto& mask, const V& a, const V& b) { if constexpr (is_batch) return xsimd::select(mask, a, b); else return mask ? a : b; };
 
