@@ -106,6 +106,9 @@ inline __m256i dot_i8_pairs(__m256i x, __m256i y) noexcept {
 // with vpmaddubsw/vpmaddwd; the AVX-512 VNNI set (avx512.hpp) swaps in vpdpbusd/vpdpwssd, which
 // fuse the widening and the accumulation, and reuses every kernel unchanged.
 struct avx2_ops {
+    // Whether a byte dot product accumulates into int32 in one instruction (VNNI's vpdpbusd);
+    // without it the interleaved tiles sum several vpmaddubsw in int16 before widening.
+    static constexpr bool fused_byte_dot = false;
     // 32 unsigned x 32 signed bytes -> 8 int32 sums of 4 products (see madd_u8_i8).
     static __m256i madd_u8_i8(__m256i u, __m256i s) noexcept { return avx2_detail::madd_u8_i8(u, s); }
     // 32 signed x 32 signed bytes -> 8 int32 sums of 4 products.

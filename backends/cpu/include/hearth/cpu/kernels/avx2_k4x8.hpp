@@ -20,6 +20,7 @@
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>
+#include <type_traits>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -187,7 +188,9 @@ struct k4x8 {
     // y[t * y_stride + j] for the 8 rows of p (nb prepared super-blocks) and RN tokens. pf, when
     // not null, is asked for its bytes of each block step (the next group's weights).
     // sums: the activations' sub-block sums (make_sub_block_sums) of the same RN tokens.
-    template <int RN>
+    // With VNNI (I::fused_byte_dot) a sub-block's 8 chunks are vpdpbusd into int32 (no int16
+    // limit) and its scale is one vpmulld: the same integer sums, so the same bits.
+    template <int RN, class I = avx2_ops>
     static void tile(const k4x8_block* p, const std::byte* a, std::size_t a_stride, const sub_block_sums* sums,
                      std::size_t nb, float* y, std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
         const ablock* act[RN];
@@ -201,7 +204,18 @@ struct k4x8 {
             const k4x8_block& w = p[b];
             __m256i isum[RN];
             for (int t = 0; t < RN; ++t) isum[t] = _mm256_setzero_si256();
-            for (int i = 0; i < 8; ++i) {
+            for (int i = 0; i < 8 && I::fused_byte_dot; ++i) {
+                const __m256i scale = _mm256_srli_epi32(w.scales[i], 16);  // the int16 pair's upper copy
+                __m256i s32[RN];
+                for (int t = 0; t < RN; ++t) s32[t] = _mm256_setzero_si256();
+                for (int c = 0; c < 8; ++c) {
+                    const __m256i q = w.q[8 * i + c];
+                    for (int t = 0; t < RN; ++t)
+                        s32[t] = I::madd_u8_i8_acc(s32[t], q, broadcast_dword(act[t][b].qs + 32 * i + 4 * c));
+                }
+                for (int t = 0; t < RN; ++t) isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(s32[t], scale));
+            }
+            for (int i = 0; i < 8 && !I::fused_byte_dot; ++i) {
                 for (int c0 = 0; c0 < 8; c0 += chunks_per_int16_sum) {
                     __m256i s16[RN];
                     for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
@@ -233,19 +247,22 @@ struct k4x8 {
     }
 };
 
-// Tile policy of q4_K / q5_K: the GEMV through k4_rows_gemv (4 rows per tile); a GEMM chunk takes
-// its groups of 8 rows through k4x8 (prepared once per token chunk into a per-thread buffer, about
-// 2.5 KiB per super-block) and the rows after the last whole group through the per-row prepared
-// tiles (Gemm). All of them sum as superblock_acc.
-template <bool five, class Gemm, int GemmRM, int GemmRN, int InterleavedRN>
+// Tile policy of q4_K / q5_K: the GEMV through k4_rows_gemv (4 rows per tile), or, given a Gemv
+// kernel, through its block tiles of GemvRM rows; a GEMM chunk takes its groups of 8 rows through
+// k4x8 (prepared once per token chunk into a per-thread buffer, about 2.5 KiB per super-block) and
+// the rows after the last whole group through the per-row prepared tiles (Gemm). All of them sum
+// as superblock_acc.
+template <bool five, class Gemm, int GemmRM, int GemmRN, int InterleavedRN, class Gemv = void, int GemvRM = 4,
+          class I = avx2_ops>
 struct k4x8_policy {
-    static constexpr int gemv_rm = 4, gemm_rm = GemmRM, gemm_rn = GemmRN;
+    static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
     static constexpr bool counts_elements = false;
     static constexpr std::size_t token_chunk_bytes = interleaved_token_chunk_bytes;
     template <int RM, int RN>
     static void tile(const std::byte* w, std::size_t ws, const std::byte* a, std::size_t as, std::size_t nb, float* y,
                      std::size_t ys) {
-        if constexpr (RN == 1) k4_rows_gemv<avx2_ops, five, RM>(w, ws, a, nb, y);
+        if constexpr (RN == 1 && std::is_void_v<Gemv>) k4_rows_gemv<avx2_ops, five, RM>(w, ws, a, nb, y);
+        else if constexpr (RN == 1) detail::block_tile<Gemv, RM, RN>(w, ws, a, as, nb, y, ys);
         else detail::block_tile<Gemm, RM, RN>(w, ws, a, as, nb, y, ys);
     }
     using kernel = k4x8<five>;
@@ -253,7 +270,7 @@ struct k4x8_policy {
     using tile_fn = void (*)(const k4x8_block*, const std::byte*, std::size_t, const sub_block_sums*, std::size_t,
                              float*, std::size_t, const detail::next_tile_prefetcher*);
     static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
-        return std::array<tile_fn, InterleavedRN>{&kernel::template tile<static_cast<int>(N) + 1>...};
+        return std::array<tile_fn, InterleavedRN>{&kernel::template tile<static_cast<int>(N) + 1, I>...};
     }(std::make_index_sequence<InterleavedRN>{});
 
     // The activations' sub-block sums, made once per matmul by the threads that quantize them

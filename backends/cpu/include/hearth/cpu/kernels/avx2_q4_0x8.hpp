@@ -41,7 +41,9 @@ struct q4_0x8 {
     // y[t * y_stride + j] for the 8 rows of p (nb prepared blocks) and RN tokens; side: the
     // tokens' side data (nibble_gemm_side: offset = -8 * sum(a) per block, and d). pf, when not
     // null, is asked for its bytes of each block step (the next group's weights).
-    template <int RN>
+    // With VNNI (I::fused_byte_dot) each chunk is one vpdpbusd into an int32 sum that starts at
+    // the offset: the same integer sums, so the same bits.
+    template <int RN, class I = avx2_ops>
     static void tile(const q4_0x8_block* p, const std::byte* a, std::size_t a_stride, const nibble_gemm_side* side,
                      std::size_t nb, float* y, std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
         const quant::block_q8_0* act[RN];
@@ -52,20 +54,30 @@ struct q4_0x8 {
         for (std::size_t b = 0; b < nb; ++b) {
             if (pf) pf->at(b);
             const q4_0x8_block& w = p[b];
-            __m256i s16[RN];
-            for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
-            for (int c = 0; c < 8; ++c) {
-                const __m256i q = w.q[c];
-                for (int t = 0; t < RN; ++t) {
-                    s16[t] = _mm256_add_epi16(s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 4 * c)));
-                    keep_in_register(s16[t]);
+            __m256i isum[RN];
+            if constexpr (I::fused_byte_dot) {
+                for (int t = 0; t < RN; ++t) isum[t] = _mm256_set1_epi32(side[t * nb + b].offset);
+                for (int c = 0; c < 8; ++c) {
+                    const __m256i q = w.q[c];
+                    for (int t = 0; t < RN; ++t)
+                        isum[t] = I::madd_u8_i8_acc(isum[t], q, broadcast_dword(act[t][b].qs + 4 * c));
                 }
+            } else {
+                __m256i s16[RN];
+                for (int t = 0; t < RN; ++t) s16[t] = _mm256_setzero_si256();
+                for (int c = 0; c < 8; ++c) {
+                    const __m256i q = w.q[c];
+                    for (int t = 0; t < RN; ++t) {
+                        s16[t] = _mm256_add_epi16(s16[t], _mm256_maddubs_epi16(q, broadcast_dword(act[t][b].qs + 4 * c)));
+                        keep_in_register(s16[t]);
+                    }
+                }
+                for (int t = 0; t < RN; ++t)
+                    isum[t] = _mm256_add_epi32(_mm256_madd_epi16(s16[t], ones), _mm256_set1_epi32(side[t * nb + b].offset));
             }
-            for (int t = 0; t < RN; ++t) {
-                const nibble_gemm_side& sd = side[t * nb + b];
-                const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16[t], ones), _mm256_set1_epi32(sd.offset));
-                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(w.d, _mm256_set1_ps(sd.d)), acc[t]);
-            }
+            for (int t = 0; t < RN; ++t)
+                acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(w.d, _mm256_set1_ps(side[t * nb + b].d)),
+                                         acc[t]);
         }
         for (int t = 0; t < RN; ++t) _mm256_storeu_ps(y + t * y_stride, acc[t]);
     }
@@ -125,14 +137,14 @@ struct q4_0x8 {
 // q4_0's tile policy on AVX2: nibble_policy (row-pair GEMV and GEMM tiles), with whole groups of
 // 8 rows through q4_0x8: the GEMM's unpacked once per token chunk into a per-thread buffer (288
 // bytes per block), the GEMV's read in place. The rows after the last group take the pair tiles.
-template <class I, class Kernel, int GemvRM, int GemmRM, int GemmRN, int InterleavedRN>
+template <class I, class Kernel, int GemvRM, int GemmRM, int GemmRN, int InterleavedRN, bool EightRowGemv = true>
 struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
     using base = nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN>;
     static constexpr std::size_t token_chunk_bytes = interleaved_token_chunk_bytes;
     using tile_fn = void (*)(const q4_0x8_block*, const std::byte*, std::size_t, const nibble_gemm_side*, std::size_t,
                              float*, std::size_t, const detail::next_tile_prefetcher*);
     static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
-        return std::array<tile_fn, InterleavedRN>{&q4_0x8::template tile<static_cast<int>(N) + 1>...};
+        return std::array<tile_fn, InterleavedRN>{&q4_0x8::template tile<static_cast<int>(N) + 1, I>...};
     }(std::make_index_sequence<InterleavedRN>{});
 
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
@@ -155,7 +167,7 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
     static void gemv(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                      std::size_t nb, float* y) {
         std::size_t r = r0;
-        if (r + 8 <= r1) {
+        if (EightRowGemv && r + 8 <= r1) {
             const nibble_act_side* side = act_side_of<I, 8, quant::block_q8_0>(a, nb);
             const auto* act = reinterpret_cast<const quant::block_q8_0*>(a);
             for (; r + 8 <= r1; r += 8) q4_0x8::gemv(w + r * ws, ws, act, side, nb, y + r);

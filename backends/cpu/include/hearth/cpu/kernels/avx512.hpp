@@ -14,6 +14,7 @@ namespace cpu {
 namespace avx512_detail {
 
 struct vnni_ops {
+    static constexpr bool fused_byte_dot = true;
     // 32 unsigned x 32 signed bytes -> 8 int32 sums of 4 products, without vpmaddubsw's int16
     // saturation (the kernels never reach it, so results equal the AVX2 ones bit for bit).
     static __m256i madd_u8_i8(__m256i u, __m256i s) noexcept {
@@ -36,7 +37,7 @@ template <template <class> class K> using vnni = K<vnni_ops>;
 }  // namespace avx512_detail
 
 template <> struct format<avx512, dtype::q4_0> {
-    using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4>;
+    using policy = avx2_detail::q4_0x8_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4, 8, false>;
 };
 template <> struct format<avx512, dtype::q4_1> {
     using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_1_kernel>, 4, 4, 4, false>;
@@ -48,7 +49,9 @@ template <> struct format<avx512, dtype::q5_1> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_1_kernel>, 4, 4, 4>;
 };
 template <> struct format<avx512, dtype::q8_0> {
-    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q8_0_kernel>, 4, 4, 4>;
+    using policy = avx2_detail::q8_0x16_policy<avx512_detail::vnni_ops, 2, 4>;
+    using key_policy = detail::split_block_policy<avx512_detail::vnni<avx2_detail::q8_0_kernel>,
+                                                  avx512_detail::vnni<avx2_detail::q8_0_gemm_kernel>, 4, 4, 2>;
 };
 template <> struct format<avx512, dtype::iq4_nl> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::iq4_nl_kernel>, 4, 4, 4>;
@@ -60,13 +63,16 @@ template <> struct format<avx512, dtype::q3_k> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q3_k_kernel>, 2, 2, 4>;
 };
 template <> struct format<avx512, dtype::q4_k> {
-    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q4_k_kernel>, 2, 2, 4>;
+    using policy = avx2_detail::k4x8_policy<false, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, false>, 4, 3, 8,
+                                           avx512_detail::vnni<avx2_detail::q4_k_kernel>, 2, avx512_detail::vnni_ops>;
 };
 template <> struct format<avx512, dtype::q5_k> {
-    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_k_kernel>, 2, 2, 4>;
+    using policy = avx2_detail::k4x8_policy<true, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, true>, 4, 3, 8,
+                                           avx512_detail::vnni<avx2_detail::q5_k_kernel>, 2, avx512_detail::vnni_ops>;
 };
 template <> struct format<avx512, dtype::q6_k> {
-    using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q6_k_kernel>, 2, 2, 4>;
+    using policy = detail::split_block_policy<avx512_detail::vnni<avx2_detail::q6_k_kernel>,
+                                              avx512_detail::vnni<avx2_detail::q6_k_gemm_kernel>, 2, 1, 7>;
 };
 
 // Float weights: the Highway kernels, compiled for Highway's AVX-512 target in this build.
