@@ -206,6 +206,74 @@ struct q8_0x16_bytes {
     }
 };
 
+// The same 16 rows for VNNI (I::fused_byte_dot): vpdpbusd multiplies unsigned by signed bytes,
+// so the activations are read as a + 128 (one xor of the broadcast, shared by both groups) and
+// each row's block sum starts at -128 * (sum of its weights), made in prepare: the exact integer
+// dot again, in one instruction per chunk and 8 rows, where the int16 tile needs two per pair
+// of elements and the byte tile a vpsignb per chunk. Same integer sums and float steps as
+// q8_0x16::tile, so the same bits.
+struct q8_0x16_vnni_block {
+    struct group {
+        __m256i q[8];  // chunk c: dword j = row j's elements 4c .. 4c + 3
+        __m256i bias;  // lane j: -128 * (sum of row j's 32 weights)
+        __m256 d;
+    } half[2];
+};
+
+template <class I>
+struct q8_0x16_vnni {
+    static void prepare(const quant::block_q8_0* const (&rows)[16], q8_0x16_vnni_block& out) noexcept {
+        const __m256i ones = _mm256_set1_epi8(1);
+        for (int g = 0; g < 2; ++g) {
+            auto& h = out.half[g];
+            alignas(32) float d[8];
+            for (int j = 0; j < 8; ++j) {
+                h.q[j] = load256(rows[8 * g + j]->qs);
+                d[j] = half(rows[8 * g + j]->d);
+            }
+            transpose_8x8_epi32(h.q);
+            __m256i sum = _mm256_setzero_si256();
+            for (int c = 0; c < 8; ++c) sum = I::madd_u8_i8_acc(sum, ones, h.q[c]);
+            h.bias = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), sum), 7);
+            h.d = _mm256_load_ps(d);
+        }
+    }
+
+    template <int RN>
+    static void tile(const q8_0x16_vnni_block* p, const std::byte* a, std::size_t a_stride, std::size_t nb, float* y,
+                     std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
+        const quant::block_q8_0* act[RN];
+        for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const quant::block_q8_0*>(a + t * a_stride);
+        const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+        __m256 acc[2][RN];
+        for (int t = 0; t < RN; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
+        for (std::size_t b = 0; b < nb; ++b) {
+            if (pf) pf->at(b);
+            const auto& w0 = p[b].half[0];
+            const auto& w1 = p[b].half[1];
+            __m256i sum0[RN], sum1[RN];
+            for (int t = 0; t < RN; ++t) sum0[t] = w0.bias, sum1[t] = w1.bias;
+            for (int c = 0; c < 8; ++c) {
+                const __m256i q0 = w0.q[c], q1 = w1.q[c];
+                for (int t = 0; t < RN; ++t) {
+                    const __m256i x = _mm256_xor_si256(broadcast_dword(act[t][b].qs + 4 * c), flip);
+                    sum0[t] = I::madd_u8_i8_acc(sum0[t], x, q0);
+                    sum1[t] = I::madd_u8_i8_acc(sum1[t], x, q1);
+                }
+            }
+            for (int t = 0; t < RN; ++t) {
+                const __m256 da = _mm256_set1_ps(half(act[t][b].d));
+                acc[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum0[t]), _mm256_mul_ps(w0.d, da), acc[0][t]);
+                acc[1][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum1[t]), _mm256_mul_ps(w1.d, da), acc[1][t]);
+            }
+        }
+        for (int t = 0; t < RN; ++t) {
+            _mm256_storeu_ps(y + t * y_stride, acc[0][t]);
+            _mm256_storeu_ps(y + t * y_stride + 8, acc[1][t]);
+        }
+    }
+};
+
 // y[t * y_stride + r] for RM (<= 4) rows x RN tokens, straight from the file's blocks: the
 // GEMV's tile (RN = 1, requesting the next row tile's weights as it goes) and the GEMM's for the
 // rows after the last group of 16. Per block, each row's 8 int32 lanes of partial sums are
@@ -268,7 +336,7 @@ struct q8_0x16_policy {
     static constexpr std::size_t short_prompt = 8;
     static constexpr std::size_t token_tile = InterleavedRN;  // tiled_rows' chunks start on a tile
     static std::size_t layout_tile(std::size_t n_tokens) noexcept {
-        return n_tokens <= short_prompt ? 0 : InterleavedRN;
+        return I::fused_byte_dot || n_tokens <= short_prompt ? 0 : InterleavedRN;  // VNNI reads the bytes
     }
     static std::size_t token_grain(std::size_t n_tokens) noexcept { return layout_tile(n_tokens) ? InterleavedRN : 1; }
     static std::size_t token_side_bytes(std::size_t n_tokens, std::size_t nb) noexcept {
@@ -304,6 +372,11 @@ struct q8_0x16_policy {
     static constexpr auto bytes_tiles = []<std::size_t... N>(std::index_sequence<N...>) {
         return std::array<bytes_fn, InterleavedRN>{&q8_0x16_bytes<I>::template tile<static_cast<int>(N) + 1>...};
     }(std::make_index_sequence<InterleavedRN>{});
+    using vnni_fn = void (*)(const q8_0x16_vnni_block*, const std::byte*, std::size_t, std::size_t, float*,
+                             std::size_t, const detail::next_tile_prefetcher*);
+    static constexpr auto vnni_tiles = []<std::size_t... N>(std::index_sequence<N...>) {
+        return std::array<vnni_fn, InterleavedRN>{&q8_0x16_vnni<I>::template tile<static_cast<int>(N) + 1>...};
+    }(std::make_index_sequence<InterleavedRN>{});
 
     // side: what make_token_side made for these n_tokens tokens (token_side_at); without it (a
     // caller that did not make it) every row goes through the per-row tiles.
@@ -312,7 +385,16 @@ struct q8_0x16_policy {
                            side_view side) {
         std::size_t r = r0;
         // The first token tile requests the next group's weights; the later ones find them in cache.
-        if (side.data && side.tile == 0) {
+        if (side.data && I::fused_byte_dot) {
+            r = for_each_group<16, q8_0x16_vnni<I>, quant::block_q8_0, q8_0x16_vnni_block>(
+                w, ws, r0, r1, nb,
+                [&](const q8_0x16_vnni_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
+                    for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
+                        const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
+                        vnni_tiles[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);
+                    }
+                });
+        } else if (side.data && side.tile == 0) {
             r = for_each_group<16, q8_0x16_bytes<I>, quant::block_q8_0, q8_0x16_bytes_block>(
                 w, ws, r0, r1, nb,
                 [&](const q8_0x16_bytes_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {

@@ -49,7 +49,7 @@ template <> struct format<avx512, dtype::q5_1> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q5_1_kernel>, 4, 4, 4>;
 };
 template <> struct format<avx512, dtype::q8_0> {
-    using policy = avx2_detail::q8_0x16_policy<avx512_detail::vnni_ops, 2, 4>;
+    using policy = avx2_detail::q8_0x16_policy<avx512_detail::vnni_ops, 2, 6>;
     using key_policy = detail::split_block_policy<avx512_detail::vnni<avx2_detail::q8_0_kernel>,
                                                   avx512_detail::vnni<avx2_detail::q8_0_gemm_kernel>, 4, 4, 2>;
 };
