@@ -6,7 +6,13 @@
 // Why 256-bit (AVX-512VL) registers rather than zmm: the decode GEMV is memory-bound, where
 // halving the instruction count already leaves the core waiting on DRAM, and ymm code keeps one
 // kernel body for both instruction sets and avoids the zmm frequency penalty on older Xeons. The
-// 32 vector registers of AVX-512 still allow the larger 4 x 4 GEMM tiles below.
+// 32 vector registers of AVX-512 allow more tokens per interleaved GEMM tile than AVX2's 16 (8
+// for q4_0 and q4_K, 6 for q8_0: measured best on Zen 4, bench_kernels --only gemm).
+//
+// The interleaved GEMMs (q4_0x8, k4x8, q8_0x16) branch on vnni_ops::fused_byte_dot where VNNI
+// changes the best instruction sequence, not just the instruction. The GEMVs stay the per-row
+// tiles over VNNI: on Zen 4 the AVX2 set's q4_K row GEMV (k4_rows_gemv, tuned for Zen 3's
+// ports) decoded Q4_K_M 25% slower and its 8-row q4_0 GEMV 4% slower.
 #include <hearth/cpu/kernels/avx2.hpp>
 
 HEARTH_NAMESPACE_BEGIN
