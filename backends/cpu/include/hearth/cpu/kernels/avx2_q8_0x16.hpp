@@ -137,6 +137,18 @@ struct q8_0x16 {
     }
 };
 
+// The blocks of 8 rows as bytes, interleaved by 4-element chunks (dword j of q[c] = row j's
+// elements 4c .. 4c + 3); returns the rows' scales (lane j: row j's).
+inline __m256 interleave_rows_bytes(const quant::block_q8_0* const* rows, __m256i (&q)[8]) noexcept {
+    alignas(32) float d[8];
+    for (int j = 0; j < 8; ++j) {
+        q[j] = load256(rows[j]->qs);
+        d[j] = half(rows[j]->d);
+    }
+    transpose_8x8_epi32(q);
+    return _mm256_load_ps(d);
+}
+
 // The same 16 rows for a short prompt, as bytes: q and |q| of each 8-row group interleaved by
 // 4-element chunks (dword j of q[c] = row j's elements 4c .. 4c + 3), read against the q8_0
 // activations themselves. A chunk costs a vpsignb, a vpmaddubsw, a vpmaddwd and a vpaddd per 32
@@ -155,14 +167,8 @@ struct q8_0x16_bytes {
     static void prepare(const quant::block_q8_0* const (&rows)[16], q8_0x16_bytes_block& out) noexcept {
         for (int g = 0; g < 2; ++g) {
             auto& h = out.half[g];
-            alignas(32) float d[8];
-            for (int j = 0; j < 8; ++j) {
-                h.q[j] = load256(rows[8 * g + j]->qs);
-                d[j] = half(rows[8 * g + j]->d);
-            }
-            transpose_8x8_epi32(h.q);
+            h.d = interleave_rows_bytes(rows + 8 * g, h.q);
             for (int c = 0; c < 8; ++c) h.abs[c] = _mm256_sign_epi8(h.q[c], h.q[c]);
-            h.d = _mm256_load_ps(d);
         }
     }
 
@@ -226,16 +232,10 @@ struct q8_0x16_vnni {
         const __m256i ones = _mm256_set1_epi8(1);
         for (int g = 0; g < 2; ++g) {
             auto& h = out.half[g];
-            alignas(32) float d[8];
-            for (int j = 0; j < 8; ++j) {
-                h.q[j] = load256(rows[8 * g + j]->qs);
-                d[j] = half(rows[8 * g + j]->d);
-            }
-            transpose_8x8_epi32(h.q);
+            h.d = interleave_rows_bytes(rows + 8 * g, h.q);
             __m256i sum = _mm256_setzero_si256();
             for (int c = 0; c < 8; ++c) sum = I::madd_u8_i8_acc(sum, ones, h.q[c]);
             h.bias = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), sum), 7);
-            h.d = _mm256_load_ps(d);
         }
     }
 
