@@ -316,8 +316,8 @@ inline void q8_0_rows_tile(const std::byte* w, std::size_t w_stride, const std::
 }
 
 // q8_0's tile policy: q8_0_rows_tile for the GEMV and the edges; a GEMM chunk takes its whole
-// groups of 16 rows through q8_0x16 (InterleavedRN tokens per tile) and the rest through the
-// per-row tiles.
+// groups of 16 rows through q8_0x16 (InterleavedRN tokens per tile; up to short_prompt tokens
+// q8_0x16_bytes; with VNNI q8_0x16_vnni for every length) and the rest through the per-row tiles.
 template <class I, int RowsRN, int InterleavedRN>
 struct q8_0x16_policy {
     static constexpr int gemv_rm = 4, gemm_rm = 4, gemm_rn = RowsRN;

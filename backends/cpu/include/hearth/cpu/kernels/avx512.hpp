@@ -12,7 +12,7 @@
 // The interleaved GEMMs (q4_0x8, k4x8, q8_0x16) branch on vnni_ops::fused_byte_dot where VNNI
 // changes the best instruction sequence, not just the instruction. The GEMVs stay the per-row
 // tiles over VNNI: on Zen 4 the AVX2 set's q4_K row GEMV (k4_rows_gemv, tuned for Zen 3's
-// ports) decoded Q4_K_M 25% slower and its 8-row q4_0 GEMV 4% slower.
+// ports) decoded Q4_K_M 25% slower (2 threads; its q4_0 8-row GEMV was no faster there either).
 #include <hearth/cpu/kernels/avx2.hpp>
 
 HEARTH_NAMESPACE_BEGIN
