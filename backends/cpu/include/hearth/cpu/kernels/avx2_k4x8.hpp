@@ -20,7 +20,6 @@
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>
-#include <type_traits>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -247,22 +246,20 @@ struct k4x8 {
     }
 };
 
-// Tile policy of q4_K / q5_K: the GEMV through k4_rows_gemv (4 rows per tile), or, given a Gemv
-// kernel, through its block tiles of GemvRM rows; a GEMM chunk takes its groups of 8 rows through
-// k4x8 (prepared once per token chunk into a per-thread buffer, about 2.5 KiB per super-block) and
-// the rows after the last whole group through the per-row prepared tiles (Gemm). All of them sum
-// as superblock_acc.
-template <bool five, class Gemm, int GemmRM, int GemmRN, int InterleavedRN, class Gemv = void, int GemvRM = 4,
-          class I = avx2_ops>
+// Tile policy of q4_K / q5_K: the GEMV through k4_rows_gemv (4 rows per tile; TableScales picks
+// how it spreads the sub-block scales); a GEMM chunk takes its groups of 8 rows through k4x8
+// (prepared once per token chunk into a per-thread buffer, about 2.5 KiB per super-block) and the
+// rows after the last whole group through the per-row prepared tiles (Gemm). All of them sum as
+// superblock_acc.
+template <bool five, class Gemm, int GemmRM, int GemmRN, int InterleavedRN, class I = avx2_ops, bool TableScales = true>
 struct k4x8_policy {
-    static constexpr int gemv_rm = GemvRM, gemm_rm = GemmRM, gemm_rn = GemmRN;
+    static constexpr int gemv_rm = 4, gemm_rm = GemmRM, gemm_rn = GemmRN;
     static constexpr bool counts_elements = false;
     static constexpr std::size_t token_chunk_bytes = interleaved_token_chunk_bytes;
     template <int RM, int RN>
     static void tile(const std::byte* w, std::size_t ws, const std::byte* a, std::size_t as, std::size_t nb, float* y,
                      std::size_t ys) {
-        if constexpr (RN == 1 && std::is_void_v<Gemv>) k4_rows_gemv<avx2_ops, five, RM>(w, ws, a, nb, y);
-        else if constexpr (RN == 1) detail::block_tile<Gemv, RM, RN>(w, ws, a, as, nb, y, ys);
+        if constexpr (RN == 1) k4_rows_gemv<I, five, RM, TableScales>(w, ws, a, nb, y);
         else detail::block_tile<Gemm, RM, RN>(w, ws, a, as, nb, y, ys);
     }
     using kernel = k4x8<five>;

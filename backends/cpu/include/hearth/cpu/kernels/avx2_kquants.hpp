@@ -140,9 +140,8 @@ struct k4_kernel : superblock_acc {
     static __m256i scale_lanes(__m256i scales, int i) noexcept {
         return _mm256_shuffle_epi8(scales, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * i)));
     }
-    static acc dot(const prepared& p, const wblock& w, const act_prepared& ap, const ablock& a, acc s) noexcept {
-        // Minimum term: sum over 8 sub-blocks of min * (sum of its 32 activations).
-        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(p.mins, ap.pair_sums));
+    // The scaled integer dot of a super-block, in 8 int32 lanes (the minimum term apart).
+    static __m256i scaled_sum(const prepared& p, const wblock& w, const ablock& a) noexcept {
         const __m256i qh = fifth_bits(w);
         __m256i sum = _mm256_setzero_si256();
         for (int j = 0; j < 4; ++j) {
@@ -152,7 +151,13 @@ struct k4_kernel : superblock_acc {
             sum = I::madd_i16_acc(I::madd_i16_acc(sum, p_lo, scale_lanes(p.scales, 2 * j)), p_hi,
                                   scale_lanes(p.scales, 2 * j + 1));
         }
-        return add(s, hsum_i32(sum), hsum_i32x4(_mm256_castsi256_si128(min_dot)), p.d * ap.d, p.dmin * ap.d);
+        return sum;
+    }
+    static acc dot(const prepared& p, const wblock& w, const act_prepared& ap, const ablock& a, acc s) noexcept {
+        // Minimum term: sum over 8 sub-blocks of min * (sum of its 32 activations).
+        const __m256i min_dot = _mm256_zextsi128_si256(_mm_madd_epi16(p.mins, ap.pair_sums));
+        return add(s, hsum_i32(scaled_sum(p, w, a)), hsum_i32x4(_mm256_castsi256_si128(min_dot)), p.d * ap.d,
+                   p.dmin * ap.d);
     }
 };
 template <class I = avx2_ops> using q4_k_kernel = k4_kernel<I, false>;

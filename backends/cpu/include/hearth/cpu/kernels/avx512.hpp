@@ -10,9 +10,10 @@
 // for q4_0 and q4_K, 6 for q8_0: measured best on Zen 4, bench_kernels --only gemm).
 //
 // The interleaved GEMMs (q4_0x8, k4x8, q8_0x16) branch on vnni_ops::fused_byte_dot where VNNI
-// changes the best instruction sequence, not just the instruction. The GEMVs stay the per-row
-// tiles over VNNI: on Zen 4 the AVX2 set's q4_K row GEMV (k4_rows_gemv, tuned for Zen 3's
-// ports) decoded Q4_K_M 25% slower (2 threads; its q4_0 8-row GEMV was no faster there either).
+// changes the best instruction sequence, not just the instruction. The q4_K/q5_K GEMV is
+// k4_rows_gemv with the scales spread by vpshufb (TableScales false): its table form, tuned for
+// Zen 3's ports, decoded Q4_K_M 25% slower on Zen 4 built for AVX-512. q4_0 keeps its pair GEMV
+// (the 8-row one was no faster there).
 #include <hearth/cpu/kernels/avx2.hpp>
 
 HEARTH_NAMESPACE_BEGIN
@@ -70,11 +71,11 @@ template <> struct format<avx512, dtype::q3_k> {
 };
 template <> struct format<avx512, dtype::q4_k> {
     using policy = avx2_detail::k4x8_policy<false, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, false>, 4, 3, 8,
-                                           avx512_detail::vnni<avx2_detail::q4_k_kernel>, 2, avx512_detail::vnni_ops>;
+                                           avx512_detail::vnni_ops, false>;
 };
 template <> struct format<avx512, dtype::q5_k> {
     using policy = avx2_detail::k4x8_policy<true, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, true>, 4, 3, 8,
-                                           avx512_detail::vnni<avx2_detail::q5_k_kernel>, 2, avx512_detail::vnni_ops>;
+                                           avx512_detail::vnni_ops, false>;
 };
 template <> struct format<avx512, dtype::q6_k> {
     using policy = detail::split_block_policy<avx512_detail::vnni<avx2_detail::q6_k_kernel>,
