@@ -149,7 +149,9 @@ TEST_CASE("matmul: odd float K (not a multiple of the vector width)", "[cpu][mat
 // unsigned, the most negative signed), against activations that quantize to +-127 and -128
 // (q8_K maps a positive maximum to -128).
 TEST_CASE("matmul: extreme codes and activations do not overflow the integer sums", "[cpu][matmul]") {
-    const std::size_t rows = 19, n_tokens = 9;  // two interleaved 8-row groups (q8_0: one of 16) and edge rows
+    // 27 rows: on AVX-512 one interleaved 16-row group, one of 8 and edge rows (q8_0: 16 + edge rows;
+    // AVX2: three 8-row groups and edge rows).
+    const std::size_t rows = 27, n_tokens = 9;
     for (dtype t : all_types) {
         const std::size_t k = is_k_quant(t) ? 512 : 256;
         std::vector<float> w(rows * k);

@@ -15,6 +15,8 @@
 // Zen 3's ports, decoded Q4_K_M 25% slower on Zen 4 built for AVX-512. q4_0 keeps its pair GEMV
 // (the 8-row one was no faster there).
 #include <hearth/cpu/kernels/avx2.hpp>
+#include <hearth/cpu/kernels/avx512_k4x16.hpp>
+#include <hearth/cpu/kernels/avx512_q4_0x16.hpp>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu {
@@ -44,7 +46,8 @@ template <template <class> class K> using vnni = K<vnni_ops>;
 }  // namespace avx512_detail
 
 template <> struct format<avx512, dtype::q4_0> {
-    using policy = avx2_detail::q4_0x8_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4, 8, false>;
+    using policy = avx512_detail::q4_0x16_policy<
+        avx2_detail::q4_0x8_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4, 8, false>, 8>;
 };
 template <> struct format<avx512, dtype::q4_1> {
     using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_1_kernel>, 4, 4, 4, false>;
@@ -70,16 +73,20 @@ template <> struct format<avx512, dtype::q3_k> {
     using policy = detail::block_policy<avx512_detail::vnni<avx2_detail::q3_k_kernel>, 2, 2, 4>;
 };
 template <> struct format<avx512, dtype::q4_k> {
-    using policy = avx2_detail::k4x8_policy<false, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, false>, 4, 3, 8,
-                                           avx512_detail::vnni_ops, false>;
+    using policy = avx512_detail::k4x16_policy<
+        avx2_detail::k4x8_policy<false, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, false>, 4, 3, 8,
+                                 avx512_detail::vnni_ops, false>,
+        false, 8>;
 };
 template <> struct format<avx512, dtype::q5_k> {
-    using policy = avx2_detail::k4x8_policy<true, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, true>, 4, 3, 8,
-                                           avx512_detail::vnni_ops, false>;
+    using policy = avx512_detail::k4x16_policy<
+        avx2_detail::k4x8_policy<true, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, true>, 4, 3, 8,
+                                 avx512_detail::vnni_ops, false>,
+        true, 8>;
 };
 template <> struct format<avx512, dtype::q6_k> {
     using policy = detail::split_block_policy<avx512_detail::vnni<avx2_detail::q6_k_kernel>,
-                                              avx512_detail::vnni<avx2_detail::q6_k_gemm_kernel>, 2, 1, 7>;
+                                              avx512_detail::vnni<avx2_detail::q6_k_gemm_kernel>, 2, 2, 6>;
 };
 
 // Float weights: the Highway kernels, compiled for Highway's AVX-512 target in this build.
