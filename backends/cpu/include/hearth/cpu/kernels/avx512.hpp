@@ -3,11 +3,17 @@
 // integer multiply-adds. vpdpbusd replaces vpmaddubsw + vpmaddwd (+ vpaddd) for byte dot products;
 // vpdpwssd replaces vpmaddwd + vpaddd where K-quant sub-block scales are applied.
 //
-// Why 256-bit (AVX-512VL) registers rather than zmm: the decode GEMV is memory-bound, where
-// halving the instruction count already leaves the core waiting on DRAM, and ymm code keeps one
-// kernel body for both instruction sets and avoids the zmm frequency penalty on older Xeons. The
-// 32 vector registers of AVX-512 allow more tokens per interleaved GEMM tile than AVX2's 16 (8
-// for q4_0 and q4_K, 6 for q8_0: measured best on Zen 4, bench_kernels --only gemm).
+// Why mostly 256-bit (AVX-512VL) registers rather than zmm: the decode GEMV is memory-bound,
+// where halving the instruction count already leaves the core waiting on DRAM, and ymm code keeps
+// one kernel body for both instruction sets and avoids the zmm frequency penalty on older Xeons.
+// The exceptions are the q4_0 and q4_K/q5_K GEMMs (avx512_q4_0x16.hpp, avx512_k4x16.hpp), whose
+// 8-row VNNI tiles were bound by the activation broadcasts (about one load per vpdpbusd): with 16
+// rows per zmm each broadcast serves twice the rows. One thread, 512 x 4096 x 4096 on Zen 4
+// (bench_kernels --only gemm): q4_0 251 -> 298-308 GFLOP/s, q4_K 284-288 -> 303-314. A 16-row
+// zmm q4_0 GEMV (4 rows per register from the GGUF blocks, lanes folded by unpacks) ran slower
+// than the pair tile (in L2, one thread: 11 vs 17 GB/s) and was not kept. The 32 vector registers
+// allow more tokens per GEMM tile than AVX2's 16 (8 for q4_0 and q4_K, 6 for q8_0; q6_K's per-row
+// tile 2 rows x 6 tokens: measured best on Zen 4).
 //
 // The interleaved GEMMs (q4_0x8, k4x8, q8_0x16) branch on vnni_ops::fused_byte_dot where VNNI
 // changes the best instruction sequence, not just the instruction. The q4_K/q5_K GEMV is
