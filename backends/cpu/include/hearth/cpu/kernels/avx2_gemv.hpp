@@ -308,11 +308,14 @@ struct nibble_policy {
     }
     // GEMM over a row range (tiled_rows' loop, with the side data made once per token chunk):
     // the pair tile where it applies, the tile table elsewhere, as tile<RM, RN> would choose.
+    // side: the chunk's side data if the caller made it already (the interleaved policies, whose
+    // edge rows come here), else null.
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
-                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys)
+                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys,
+                           const nibble_gemm_side* side = nullptr)
         requires PairGemm
     {
-        const nibble_gemm_side* side = side_of_tokens<0>(a, as, n_tokens, nb);
+        if (!side) side = side_of_tokens<0>(a, as, n_tokens, nb);
         using table = detail::tile_table<nibble_policy, GemmRM, GemmRN>;
         for (std::size_t r = r0; r < r1; r += GemmRM) {
             const std::size_t m = std::min<std::size_t>(GemmRM, r1 - r);

@@ -283,17 +283,25 @@ struct k4x8_policy {
         return side ? reinterpret_cast<const sub_block_sums*>(side) + t0 * nb : nullptr;
     }
 
-    // sums: make_token_side's sums of these n_tokens tokens; a caller that did not make them
-    // (null) gets them made here, per call.
-    static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
-                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys,
-                           const sub_block_sums* sums) {
+    // sums if not null, else (a caller that did not make them) the n_tokens tokens' sums made
+    // here into a per-thread buffer, when rows [r0, r1) hold a whole group that reads them.
+    static const sub_block_sums* sums_or_own(const std::byte* a, std::size_t as, std::size_t n_tokens, std::size_t nb,
+                                             std::size_t r0, std::size_t r1, const sub_block_sums* sums) {
         thread_local std::vector<sub_block_sums> own;
         if (!sums && r0 + 8 <= r1) {
             own.resize(n_tokens * nb);
             make_sub_block_sums(a, as, 0, n_tokens, nb, own.data());
             sums = own.data();
         }
+        return sums;
+    }
+
+    // sums: make_token_side's sums of these n_tokens tokens; a caller that did not make them
+    // (null) gets them made here, per call.
+    static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
+                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys,
+                           const sub_block_sums* sums) {
+        sums = sums_or_own(a, as, n_tokens, nb, r0, r1, sums);
         const std::size_t r = for_each_group<8, kernel, wblock, k4x8_block>(
             w, ws, r0, r1, nb, [&](const k4x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                 for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {

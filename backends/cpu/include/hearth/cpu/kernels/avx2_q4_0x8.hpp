@@ -147,11 +147,13 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
         return std::array<tile_fn, InterleavedRN>{&q4_0x8::template tile<static_cast<int>(N) + 1, I>...};
     }(std::make_index_sequence<InterleavedRN>{});
 
+    // side: the chunk's side data if the caller made it already, else null (made here, once).
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
-                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
+                           std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys,
+                           const nibble_gemm_side* side = nullptr) {
+        if (!side) side = base::template side_of_tokens<0>(a, as, n_tokens, nb);
         std::size_t r = r0;
         if (r + 8 <= r1) {
-            const nibble_gemm_side* side = base::template side_of_tokens<0>(a, as, n_tokens, nb);
             r = for_each_group<8, q4_0x8, quant::block_q4_0, q4_0x8_block>(
                 w, ws, r0, r1, nb, [&](const q4_0x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
@@ -160,7 +162,7 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
                     }
                 });
         }
-        if (r < r1) base::gemm_chunk(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
+        if (r < r1) base::gemm_chunk(w, ws, r, r1, a, as, n_tokens, nb, y, ys, side);
     }
 
     // GEMV: whole groups of 8 rows through q4_0x8::gemv, the rest through the row-pair tiles.

@@ -149,6 +149,28 @@ inline __m256 interleave_rows_bytes(const quant::block_q8_0* const* rows, __m256
     return _mm256_load_ps(d);
 }
 
+// The float step of one block for the 16 rows (two 8-row groups, weight scales d0 and d1) of the
+// byte and VNNI tiles below and RN tokens: per row, one FMA of d_w d_a times the block's exact
+// integer sum, as q8_0x16::tile does, so all three give a row the same bits.
+template <int RN>
+inline void q8_0x16_block_step(__m256 (&acc)[2][RN], const __m256i (&sum0)[RN], const __m256i (&sum1)[RN], __m256 d0,
+                               __m256 d1, const quant::block_q8_0* const (&act)[RN], std::size_t b) noexcept {
+    for (int t = 0; t < RN; ++t) {
+        const __m256 da = _mm256_set1_ps(half(act[t][b].d));
+        acc[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum0[t]), _mm256_mul_ps(d0, da), acc[0][t]);
+        acc[1][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum1[t]), _mm256_mul_ps(d1, da), acc[1][t]);
+    }
+}
+
+// y[t * y_stride + j] = row j's sum of token t, for those 16 rows and RN tokens.
+template <int RN>
+inline void q8_0x16_store(const __m256 (&acc)[2][RN], float* y, std::size_t y_stride) noexcept {
+    for (int t = 0; t < RN; ++t) {
+        _mm256_storeu_ps(y + t * y_stride, acc[0][t]);
+        _mm256_storeu_ps(y + t * y_stride + 8, acc[1][t]);
+    }
+}
+
 // The same 16 rows for a short prompt, as bytes: q and |q| of each 8-row group interleaved by
 // 4-element chunks (dword j of q[c] = row j's elements 4c .. 4c + 3), read against the q8_0
 // activations themselves. A chunk costs a vpsignb, a vpmaddubsw, a vpmaddwd and a vpaddd per 32
@@ -199,16 +221,9 @@ struct q8_0x16_bytes {
                 }
                 for (int t = 0; t < RN; ++t) keep_in_register(sum0[t]), keep_in_register(sum1[t]);
             }
-            for (int t = 0; t < RN; ++t) {
-                const __m256 da = _mm256_set1_ps(half(act[t][b].d));
-                acc[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum0[t]), _mm256_mul_ps(w0.d, da), acc[0][t]);
-                acc[1][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum1[t]), _mm256_mul_ps(w1.d, da), acc[1][t]);
-            }
+            q8_0x16_block_step<RN>(acc, sum0, sum1, w0.d, w1.d, act, b);
         }
-        for (int t = 0; t < RN; ++t) {
-            _mm256_storeu_ps(y + t * y_stride, acc[0][t]);
-            _mm256_storeu_ps(y + t * y_stride + 8, acc[1][t]);
-        }
+        q8_0x16_store<RN>(acc, y, y_stride);
     }
 };
 
@@ -261,16 +276,9 @@ struct q8_0x16_vnni {
                     sum1[t] = I::madd_u8_i8_acc(sum1[t], x, q1);
                 }
             }
-            for (int t = 0; t < RN; ++t) {
-                const __m256 da = _mm256_set1_ps(half(act[t][b].d));
-                acc[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum0[t]), _mm256_mul_ps(w0.d, da), acc[0][t]);
-                acc[1][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum1[t]), _mm256_mul_ps(w1.d, da), acc[1][t]);
-            }
+            q8_0x16_block_step<RN>(acc, sum0, sum1, w0.d, w1.d, act, b);
         }
-        for (int t = 0; t < RN; ++t) {
-            _mm256_storeu_ps(y + t * y_stride, acc[0][t]);
-            _mm256_storeu_ps(y + t * y_stride + 8, acc[1][t]);
-        }
+        q8_0x16_store<RN>(acc, y, y_stride);
     }
 };
 

@@ -115,12 +115,7 @@ struct k4x16_policy : Base {
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys,
                            const avx2_detail::sub_block_sums* sums) {
-        thread_local std::vector<avx2_detail::sub_block_sums> own;
-        if (!sums && r0 + 8 <= r1) {
-            own.resize(n_tokens * nb);
-            avx2_detail::make_sub_block_sums(a, as, 0, n_tokens, nb, own.data());
-            sums = own.data();
-        }
+        sums = Base::sums_or_own(a, as, n_tokens, nb, r0, r1, sums);
         const std::size_t r = avx2_detail::for_each_group<16, kernel16, typename kernel16::wblock, k4x16_block>(
             w, ws, r0, r1, nb, [&](const k4x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                 for (std::size_t t = 0; t < n_tokens; t += WideRN) {

@@ -82,9 +82,10 @@ struct q4_0x16_policy : Base {
 
     static void gemm_chunk(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1, const std::byte* a,
                            std::size_t as, std::size_t n_tokens, std::size_t nb, float* y, std::size_t ys) {
+        // The side data is made once for the chunk and handed on to Base's 8-row and edge rows.
+        const avx2_detail::nibble_gemm_side* side = Base::template side_of_tokens<0>(a, as, n_tokens, nb);
         std::size_t r = r0;
         if (r + 16 <= r1) {
-            const avx2_detail::nibble_gemm_side* side = Base::template side_of_tokens<0>(a, as, n_tokens, nb);
             r = avx2_detail::for_each_group<16, q4_0x16, quant::block_q4_0, q4_0x16_block>(
                 w, ws, r0, r1, nb, [&](const q4_0x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += WideRN) {
@@ -94,7 +95,7 @@ struct q4_0x16_policy : Base {
                     }
                 });
         }
-        if (r < r1) Base::gemm_chunk(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
+        if (r < r1) Base::gemm_chunk(w, ws, r, r1, a, as, n_tokens, nb, y, ys, side);
     }
 };
 
