@@ -30,6 +30,32 @@ void check_matmul(B& b, hearth::dtype t, std::size_t rows, std::size_t k, std::s
     CHECK(max_rel_diff(read(b, y.g), read(cpu(), y.c)) < 2e-5);
 }
 
+// Three matmuls of one input in a row (a layer's q, k and v) go to the executor as one grouped
+// launch (basic_backend holds them until another op comes); the third weight has another type,
+// so it starts a launch of its own. Each output must be what the CPU gives for its weight alone;
+// rows that are not whole row blocks of the kernel put two parts in one block.
+template <class B>
+void check_grouped_matmul(B& b, hearth::dtype t, hearth::dtype other, std::size_t n_tokens, std::uint32_t seed) {
+    const std::size_t k = 512, rows[4] = {37, 10, 19, 6};
+    const hearth::dtype types[4] = {t, t, t, other};
+    auto x = make_both(b, n_tokens, k, random_floats(n_tokens * k, seed, -2.0f, 2.0f));
+    std::vector<decltype(make_weight(t, 1, k, {}))> w;
+    std::vector<decltype(b.load(w.front()->view))> gw;
+    std::vector<decltype(cpu().load(w.front()->view))> cw;
+    std::vector<decltype(make_both(b, 1, 1, {}))> y;
+    for (int i = 0; i < 4; ++i) {
+        w.push_back(make_weight(types[i], rows[i], k, random_floats(rows[i] * k, seed + 1 + i, -1.0f, 1.0f)));
+        gw.push_back(b.load(w.back()->view)), cw.push_back(cpu().load(w.back()->view));
+        y.push_back(make_both(b, n_tokens, rows[i], std::vector<float>(n_tokens * rows[i], 0.0f)));
+    }
+    for (int i = 0; i < 4; ++i) b.matmul(gw[i], x.g, y[i].g);
+    for (int i = 0; i < 4; ++i) {
+        cpu().matmul(cw[i], x.c, y[i].c);
+        INFO(type_name(types[i]) << " weight " << i << " of a group, " << n_tokens << " tokens");
+        CHECK(max_rel_diff(read(b, y[i].g), read(cpu(), y[i].c)) < 2e-5);
+    }
+}
+
 template <class B>
 void check_get_rows(B& b, hearth::dtype t) {
     const std::size_t rows = 20, cols = 512;

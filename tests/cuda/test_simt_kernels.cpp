@@ -51,6 +51,10 @@ TEST_CASE("cuda kernels (simt): ops against the CPU backend", "[cuda][simt]") {
     std::uint32_t seed = 1000;
     for (dtype t : weight_types()) check_matmul(kernels_on_host(), t, 8, 512, 3, seed += 10);
     for (dtype t : weight_types()) check_get_rows(kernels_on_host(), t);
+    const std::size_t grouped = kernels_on_host().exec().grouped_matmuls;
+    check_grouped_matmul(kernels_on_host(), dtype::q4_k, dtype::q6_k, 1, 2000);
+    check_grouped_matmul(kernels_on_host(), dtype::q8_0, dtype::f16, 9, 2010);
+    CHECK(kernels_on_host().exec().grouped_matmuls == grouped + 2);
     check_elementwise(kernels_on_host());
     check_rms_norm(kernels_on_host());
     check_rope(kernels_on_host());

@@ -171,8 +171,8 @@ float twin_dot(dtype t, const std::vector<std::byte>& w, std::size_t row, const 
     const std::size_t k = x.size();
     const auto act = quantize_act(hc::act_kind_of(t), x);
     float y = 0;
-    hc::reference::matmul({t, reinterpret_cast<const std::uint8_t*>(w.data()) + row * hearth::row_bytes(t, k),
-                           hearth::row_bytes(t, k), 1, k, act.data(), 1, &y, 1});
+    hc::reference::matmul({t, hearth::row_bytes(t, k), k, act.data(), 1,
+                           {{reinterpret_cast<const std::uint8_t*>(w.data()) + row * hearth::row_bytes(t, k), 1, &y, 1}}, 1});
     return y;
 }
 

@@ -70,6 +70,8 @@ TEST_CASE("cuda device: matmul of every weight type against the CPU backend", "[
 
 TEST_CASE("cuda device: get_rows, element-wise ops, rms_norm, rope, hadamard against the CPU backend", "[cuda][device]") {
     for (dtype t : weight_types()) check_get_rows(gpu(), t);
+    check_grouped_matmul(gpu(), dtype::q4_k, dtype::q6_k, 1, 2000);
+    check_grouped_matmul(gpu(), dtype::q8_0, dtype::f16, 9, 2010);
     check_elementwise(gpu());
     check_rms_norm(gpu());
     check_rope(gpu());

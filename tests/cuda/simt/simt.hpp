@@ -4,6 +4,7 @@
 // executed thread by thread, with CUDA's execution model for the parts they use:
 //   - every thread of a block is a host thread (from a reused pool); blocks run one after another;
 //   - __syncthreads is a barrier over the block's threads;
+//   - __syncwarp is a barrier over the warp's 32 lanes;
 //   - __shfl_xor_sync / __shfl_sync exchange values between the 32 lanes of a warp (lane =
 //     linear thread index % 32) through per-warp slots and a warp barrier;
 //   - __shared__ variables become function statics: one instance shared by the block's threads
@@ -87,6 +88,8 @@ T exchange(T v, unsigned src_lane) {
 inline thread_local dim3 threadIdx{0, 0, 0}, blockIdx{0, 0, 0}, blockDim, gridDim;
 
 inline void __syncthreads() { simt::self.block->sync.arrive_and_wait(); }
+// A barrier over the warp's lanes (the one the shuffles use: every lane passes the same sequence).
+inline void __syncwarp(unsigned = 0xffffffffu) { simt::self.block->warps[simt::self.warp]->sync.arrive_and_wait(); }
 template <class T>
 T __shfl_xor_sync(unsigned, T v, int lane_mask) {
     return simt::exchange(v, simt::self.lane ^ static_cast<unsigned>(lane_mask));

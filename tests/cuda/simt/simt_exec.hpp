@@ -22,13 +22,18 @@ public:
     const char* name() const { return "cuda kernels on the host SIMT harness"; }
 
     void quantize(const hearth::cuda::quantize_args& a) { hearth::cuda::kernels::run_quantize(launch_, a); }
-    void matmul(const hearth::cuda::matmul_args& a) { hearth::cuda::kernels::run_matmul(launch_, a); }
+    void matmul(const hearth::cuda::matmul_args& a) {
+        if (a.n_parts > 1) ++grouped_matmuls;
+        hearth::cuda::kernels::run_matmul(launch_, a);
+    }
     void get_rows(const hearth::cuda::get_rows_args& a) { hearth::cuda::kernels::run_get_rows(launch_, a); }
     void eltwise(const hearth::cuda::eltwise_args& a) { hearth::cuda::kernels::run_eltwise(launch_, a); }
     void rms_norm(const hearth::cuda::rms_norm_args& a) { hearth::cuda::kernels::run_rms_norm(launch_, a); }
     void rope(const hearth::cuda::rope_args& a) { hearth::cuda::kernels::run_rope(launch_, a); }
     void hadamard(const hearth::cuda::hadamard_args& a) { hearth::cuda::kernels::run_hadamard(launch_, a); }
-    void kv_store(const hearth::cuda::kv_store_args& a) { hearth::cuda::kernels::run_kv_store(launch_, a); }
+    void kv_store(const hearth::cuda::kv_store_args& k, const hearth::cuda::kv_store_args& v) {
+        hearth::cuda::kernels::run_kv_store(launch_, k, v);
+    }
     void attention(const hearth::cuda::attention_args& a) {
         if (a.n_tokens == 0) return;
         const std::size_t splits = hearth::cuda::kernels::attention_splits(a, sm_count, min_cells_per_split);
@@ -39,6 +44,7 @@ public:
     }
 
     std::size_t split_attentions = 0;  // attention calls that took the split-and-merge path
+    std::size_t grouped_matmuls = 0;   // matmul launches of several weights
     simt::launch& launcher() { return launch_; }
 
 private:

@@ -162,6 +162,9 @@ public:
         exec_.get_rows({table.type, table.data, table.row_bytes, table.cols, exec_.stage(ids), ids.size(), out.data, out.stride});
     }
 
+    // Consecutive matmuls of one input and weight type (q, k and v of a layer; its gate and up)
+    // go to the executor as one launch: each is held in pending_ until an op that is not such a
+    // matmul arrives (every other op, read and write flush it first: see lock_op).
     void matmul(const weight& w, const tensor& x, tensor& y) {
         const std::lock_guard<std::mutex> lock(mutex_);  // keeps the rounded activations: see rounded_
         check(x.n_cols == w.cols && y.n_cols == w.rows && y.n_rows == x.n_rows, "matmul",
@@ -169,13 +172,19 @@ public:
         if (x.n_rows == 0 || w.rows == 0) return;
         const act_kind act = act_kind_of(w.type);
         check_act_width(act, w.cols, "cuda matmul");
+        const rounded_rows want{x.data, x.stride, x.n_rows, w.cols, act};
+        const matmul_part part{w.data, w.rows, y.data, y.stride};
+        if (joins_pending(w, want, part)) {
+            pending_.parts[pending_.n_parts++] = part;
+            return;
+        }
+        flush_matmul();
         const std::size_t act_bytes = layout_of(act, w.cols).row_bytes * x.n_rows;
         if (act_capacity_ < act_bytes) act_ = exec_.alloc(act_bytes), act_capacity_ = act_bytes, rounded_ = {};
-        const rounded_rows want{x.data, x.stride, x.n_rows, w.cols, act};
         if (!(rounded_ == want)) exec_.quantize({act, x.data, x.stride, x.n_rows, w.cols, act_.get()}), rounded_ = want;
-        // y may be x itself (or overlap it): then the next matmul must round its input afresh.
-        if (y.data == x.data) rounded_ = {};
-        exec_.matmul({w.type, w.data, w.row_bytes, w.rows, w.cols, act_.get(), x.n_rows, y.data, y.stride});
+        pending_ = {w.type, w.row_bytes, w.cols, act_.get(), x.n_rows, {part}, 1};
+        // y may overlap x: then no later matmul may join this one or reuse the rounded rows.
+        if (overlaps(part, x.data, x.stride, x.n_rows, x.n_cols)) rounded_ = {};
     }
 
     void add_bias(tensor& y, const weight& b) {
@@ -271,8 +280,8 @@ public:
                                                     std::to_string(kv.n_cells));
         if (n == 0) return;
         const std::uint32_t* slots = exec_.stage(batch.slots);
-        exec_.kv_store({kv.k_type, k.data, k.stride, k.n_cols, slots, n, kv.k.get(), kv.k_row_bytes});
-        exec_.kv_store({kv.v_type, v.data, v.stride, v.n_cols, slots, n, kv.v.get(), kv.v_row_bytes});
+        exec_.kv_store({kv.k_type, k.data, k.stride, k.n_cols, slots, n, kv.k.get(), kv.k_row_bytes},
+                       {kv.v_type, v.data, v.stride, v.n_cols, slots, n, kv.v.get(), kv.v_row_bytes});
 
         attention_args a{};
         a.q = q.data, a.q_stride = q.stride, a.out = out.data, a.out_stride = out.stride, a.n_tokens = n;
@@ -321,15 +330,6 @@ private:
         if (r.ext_factor != 0.0f) a.mscale *= std::fma(0.1f, std::log(1.0f / r.freq_scale), 1.0f);  // as the CPU
     }
 
-    // Sessions on different threads may share the backend: each op enqueues atomically (the
-    // activation scratch, the executor's argument ring and attention partials are shared).
-    // Every op but matmul may write any tensor, so it forgets which rows act_ holds rounded.
-    std::unique_lock<std::mutex> lock_op() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        rounded_ = {};
-        return lock;
-    }
-
     // Which rows act_ holds, rounded for which format. Consecutive matmuls of one input (q, k and
     // v of a layer; its gate and up) round it once: the model graph writes their outputs to other
     // tensors, and any other op in between clears this.
@@ -340,9 +340,47 @@ private:
         bool operator==(const rounded_rows&) const = default;
     };
 
+    // Sessions on different threads may share the backend: each op enqueues atomically (the
+    // activation scratch, the executor's argument ring and attention partials are shared).
+    // Every op but matmul may read what a pending matmul writes, so it launches that first; and it
+    // may write any tensor, so it forgets which rows act_ holds rounded.
+    std::unique_lock<std::mutex> lock_op() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        flush_matmul();
+        rounded_ = {};
+        return lock;
+    }
+
+    void flush_matmul() {
+        if (pending_.n_parts == 0) return;
+        const int n = pending_.n_parts;
+        pending_.n_parts = 0;  // not pending any more, whatever the executor says
+        matmul_args a = pending_;
+        a.n_parts = n;
+        exec_.matmul(a);
+    }
+    // The rows a part writes, as a byte range, against rows (stride apart) of another tensor.
+    static bool overlaps(const matmul_part& p, const float* x, std::size_t stride, std::size_t rows, std::size_t cols) {
+        const float* p_end = p.y + (rows - 1) * p.y_stride + p.w_rows;  // the same number of rows as x
+        const float* x_end = x + (rows - 1) * stride + cols;
+        return p.y < x_end && x < p_end;
+    }
+    bool joins_pending(const weight& w, const rounded_rows& want, const matmul_part& part) const {
+        if (pending_.n_parts == 0 || pending_.n_parts == max_matmul_parts || !(rounded_ == want) ||
+            pending_.type != w.type || pending_.k != w.cols || pending_.w_row_bytes != w.row_bytes)
+            return false;
+        if (overlaps(part, want.x, want.stride, want.rows, want.cols)) return false;
+        for (int p = 0; p < pending_.n_parts; ++p) {
+            const matmul_part& q = pending_.parts[p];
+            if (overlaps(part, q.y, q.y_stride, want.rows, q.w_rows)) return false;
+        }
+        return true;
+    }
+
     std::mutex mutex_;
     Exec exec_;
     memory act_;  // activation rows rounded for the matmul (reused by every matmul, stream-ordered)
+    matmul_args pending_{};  // matmuls not yet given to the executor (n_parts of them)
     std::size_t act_capacity_ = 0;
     rounded_rows rounded_;
 };

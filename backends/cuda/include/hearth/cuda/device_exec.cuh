@@ -218,7 +218,9 @@ public:
     void rms_norm(const rms_norm_args& a) { enqueue("rms_norm kernel", [&] { kernels::run_rms_norm(launch_, a); }); }
     void rope(const rope_args& a) { enqueue("rope kernel", [&] { kernels::run_rope(launch_, a); }); }
     void hadamard(const hadamard_args& a) { enqueue("hadamard kernel", [&] { kernels::run_hadamard(launch_, a); }); }
-    void kv_store(const kv_store_args& a) { enqueue("KV store kernel", [&] { kernels::run_kv_store(launch_, a); }); }
+    void kv_store(const kv_store_args& k, const kv_store_args& v) {
+        enqueue("KV store kernel", [&] { kernels::run_kv_store(launch_, k, v); });
+    }
     void attention(const attention_args& a) {
         if (a.n_tokens == 0) return;
         const std::size_t splits = kernels::attention_splits(a, sm_count_);

@@ -62,22 +62,37 @@ HEARTH_CUDA_HD void store_kv_block(dtype t, const float* x, std::uint8_t* row, s
     }
 }
 
-// Element i of a cache row (one head), as the dequantizers compute it.
-HEARTH_CUDA_HD float kv_element(dtype t, const std::uint8_t* row, std::size_t i) {
-    switch (t) {
-    case dtype::q8_0: {
+// Element i of a cache row (one head) of type T, as the dequantizers compute it.
+template <dtype T>
+HEARTH_CUDA_HD float kv_element_of(const std::uint8_t* row, std::size_t i) {
+    if constexpr (T == dtype::q8_0) {
         const std::uint8_t* b = row + 34 * (i / 32);
         return fmul(static_cast<float>(static_cast<std::int8_t>(b[2 + i % 32])), half_to_float(load_u16(b)));
-    }
-    case dtype::q4_0: {
+    } else if constexpr (T == dtype::q4_0) {
         const std::uint8_t* b = row + 18 * (i / 32);
         const int j = static_cast<int>(i % 32);
         const int q = j < 16 ? (b[2 + j] & 0x0F) : (b[2 + j - 16] >> 4);
         return fmul(static_cast<float>(q - 8), half_to_float(load_u16(b)));
+    } else if constexpr (T == dtype::f16) {
+        return half_to_float(load_u16(row + 2 * i));
+    } else {
+        return load_f32(row + 4 * i);
     }
-    case dtype::f16: return half_to_float(load_u16(row + 2 * i));
-    default: return load_f32(row + 4 * i);
+}
+
+// Calls f(dtype_tag<T>{}) for a KV cache type (f32 for any type kv_type_supported refuses).
+template <class F>
+HEARTH_CUDA_HD decltype(auto) visit_kv_type(dtype t, F&& f) {
+    switch (t) {
+    case dtype::q8_0: return f(dtype_tag<dtype::q8_0>{});
+    case dtype::q4_0: return f(dtype_tag<dtype::q4_0>{});
+    case dtype::f16: return f(dtype_tag<dtype::f16>{});
+    default: return f(dtype_tag<dtype::f32>{});
     }
+}
+
+HEARTH_CUDA_HD float kv_element(dtype t, const std::uint8_t* row, std::size_t i) {
+    return visit_kv_type(t, [&](auto tag) { return kv_element_of<decltype(tag)::value>(row, i); });
 }
 
 // The activation kind a query is rounded to before it meets a key row of type t (ggml's pairing).
@@ -85,30 +100,37 @@ HEARTH_CUDA_HD constexpr act_kind query_kind(dtype k_type) {
     return k_type == dtype::f32 ? act_kind::f32 : k_type == dtype::f16 ? act_kind::f16 : act_kind::q8_0;
 }
 
+// Bytes of one key unit as kv_key_dot_units walks a row: a quant block, or a pair of floats.
+HEARTH_CUDA_HD constexpr std::size_t kv_key_unit_bytes(dtype t) {
+    return t == dtype::q8_0 ? 34 : t == dtype::q4_0 ? 18 : t == dtype::f16 ? 4 : 8;
+}
+HEARTH_CUDA_HD constexpr std::size_t kv_key_unit_elems(dtype t) {
+    return t == dtype::q8_0 || t == dtype::q4_0 ? 32 : 2;
+}
+
+// Adds to s the shares of key units [u0, u1) of one key head row of type T, with `units` pointing
+// at unit u0 (the attention kernel passes a staged slice of the row), against the query rounded to
+// query_kind(T): the units' shares in order, so slices walked one after another give the same
+// float as the whole row.
+template <dtype T>
+HEARTH_CUDA_HD float kv_key_dot_units(const std::uint8_t* units, const std::uint8_t* qrow, const act_layout& l,
+                                      std::size_t u0, std::size_t u1, float s) {
+    for (std::size_t u = u0; u < u1; ++u) {
+        if constexpr (T == dtype::q8_0 || T == dtype::q4_0)
+            s = fadd(s, wfmt<T>::dot(wfmt<T>::load(units, u - u0), load_act_group(qrow, l, u)));
+        else
+            s = fadd(s, wfmt<T>::dot(wfmt<T>::load(units, u - u0), wfmt<T>::load_act(qrow, u)));
+    }
+    return s;
+}
+
 // Dot product of one key head row (hd values of t) with the query rounded to query_kind(t) (one
 // activation row of hd values), summing the units' shares in order.
 HEARTH_CUDA_HD float kv_key_dot(dtype t, const std::uint8_t* krow, const std::uint8_t* qrow, const act_layout& l,
                                 std::size_t hd) {
-    float s = 0.0f;
-    switch (t) {
-    case dtype::q8_0:
-        for (std::size_t u = 0; u < hd / 32; ++u)
-            s = fadd(s, wfmt<dtype::q8_0>::dot(wfmt<dtype::q8_0>::load(krow, u), load_act_group(qrow, l, u)));
-        break;
-    case dtype::q4_0:
-        for (std::size_t u = 0; u < hd / 32; ++u)
-            s = fadd(s, wfmt<dtype::q4_0>::dot(wfmt<dtype::q4_0>::load(krow, u), load_act_group(qrow, l, u)));
-        break;
-    case dtype::f16:
-        for (std::size_t u = 0; u < hd / 2; ++u)
-            s = fadd(s, wfmt<dtype::f16>::dot(wfmt<dtype::f16>::load(krow, u), wfmt<dtype::f16>::load_act(qrow, u)));
-        break;
-    default:
-        for (std::size_t u = 0; u < hd / 2; ++u)
-            s = fadd(s, wfmt<dtype::f32>::dot(wfmt<dtype::f32>::load(krow, u), wfmt<dtype::f32>::load_act(qrow, u)));
-        break;
-    }
-    return s;
+    return visit_kv_type(t, [&](auto tag) {
+        return kv_key_dot_units<decltype(tag)::value>(krow, qrow, l, 0, hd / kv_key_unit_elems(t), 0.0f);
+    });
 }
 
 }  // namespace cuda

@@ -35,7 +35,7 @@ void linked_exec::eltwise(const eltwise_args& a) { impl_->e.eltwise(a); }
 void linked_exec::rms_norm(const rms_norm_args& a) { impl_->e.rms_norm(a); }
 void linked_exec::rope(const rope_args& a) { impl_->e.rope(a); }
 void linked_exec::hadamard(const hadamard_args& a) { impl_->e.hadamard(a); }
-void linked_exec::kv_store(const kv_store_args& a) { impl_->e.kv_store(a); }
+void linked_exec::kv_store(const kv_store_args& k, const kv_store_args& v) { impl_->e.kv_store(k, v); }
 void linked_exec::attention(const attention_args& a) { impl_->e.attention(a); }
 void* linked_exec::stream() { return impl_->e.stream(); }
 

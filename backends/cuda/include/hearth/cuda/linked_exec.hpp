@@ -50,7 +50,7 @@ public:
     void rms_norm(const rms_norm_args& a);
     void rope(const rope_args& a);
     void hadamard(const hadamard_args& a);
-    void kv_store(const kv_store_args& a);
+    void kv_store(const kv_store_args& k, const kv_store_args& v);
     void attention(const attention_args& a);
 
     void* stream();  // the executor's cudaStream_t, for a program's own kernels

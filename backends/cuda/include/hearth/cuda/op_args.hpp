@@ -22,15 +22,30 @@ struct quantize_args {
     std::uint8_t* out;
 };
 
-// y[t][r] = W[r] . a[t] for r < w_rows, t < n_tokens; a: activation rows of act_kind_of(type).
-struct matmul_args {
-    dtype type;
+// One weight of a matmul and where its products go: y[t][r] = W[r] . a[t] for r < w_rows.
+struct matmul_part {
     const std::uint8_t* w;
-    std::size_t w_row_bytes, w_rows, k;
-    const std::uint8_t* act;
-    std::size_t n_tokens;
+    std::size_t w_rows;
     float* y;
     std::size_t y_stride;
+};
+
+// Up to max_matmul_parts weights of one type and width times the same activation rows (a layer's
+// q, k and v; its gate and up), in one launch: t < n_tokens; act: activation rows of
+// act_kind_of(type).
+inline constexpr int max_matmul_parts = 3;
+struct matmul_args {
+    dtype type;
+    std::size_t w_row_bytes, k;
+    const std::uint8_t* act;
+    std::size_t n_tokens;
+    matmul_part parts[max_matmul_parts];
+    int n_parts;
+    HEARTH_CUDA_HD std::size_t rows() const {
+        std::size_t n = 0;
+        for (int p = 0; p < n_parts; ++p) n += parts[p].w_rows;
+        return n;
+    }
 };
 
 // out[i] = dequantized row ids[i] of W (ids already checked against w_rows).

@@ -6,6 +6,8 @@
 // all TN activation rows (register tiling over tokens: a weight unit is read from memory once per
 // TN tokens; the activation units of the tile are shared by the block's ROWS warps through L1).
 // Decode (one token) runs the TN = 1 instance: the whole row streams through the warp once.
+// One launch may hold several weights of one type multiplying the same activations (matmul_args'
+// parts: q, k and v; gate and up): their rows are numbered one after the other.
 //
 // Every output is summed in the host twin's order (reference/matmul.hpp): a lane's units in
 // order, then the xor butterfly; so TN = 1 and TN = 8 give the same bits, and both equal the twin.
@@ -26,14 +28,31 @@ namespace kernels {
 
 inline constexpr int matmul_rows_per_block = 4;
 
+// The part that global row r (counted over the parts in order) falls in, and r within it; false
+// past the last part. Selected by comparisons: a dynamic index into the kernel's parameters would
+// copy them to local memory.
+__device__ __forceinline__ bool matmul_row_part(const matmul_args& a, std::size_t& r, matmul_part& part) {
+    part = a.parts[0];
+    if (r < part.w_rows) return true;
+    r -= part.w_rows;
+    if (a.n_parts < 2) return false;
+    part = a.parts[1];
+    if (r < part.w_rows) return true;
+    r -= part.w_rows;
+    if (a.n_parts < 3) return false;
+    part = a.parts[2];
+    return r < part.w_rows;
+}
+
 template <dtype T, int TN>
 __global__ void __launch_bounds__(32 * matmul_rows_per_block) matmul_kernel(matmul_args a, act_layout l) {
-    const std::size_t r = static_cast<std::size_t>(blockIdx.x) * matmul_rows_per_block + threadIdx.y;
-    if (r >= a.w_rows) return;
+    std::size_t r = static_cast<std::size_t>(blockIdx.x) * matmul_rows_per_block + threadIdx.y;
+    matmul_part part;
+    if (!matmul_row_part(a, r, part)) return;
     const std::size_t t0 = static_cast<std::size_t>(blockIdx.y) * TN;
     const int nt = static_cast<int>(a.n_tokens - t0 < TN ? a.n_tokens - t0 : TN);
     const std::size_t n_units = a.k / wfmt<T>::unit_elems;
-    const std::uint8_t* w_row = a.w + r * a.w_row_bytes;
+    const std::uint8_t* w_row = part.w + r * a.w_row_bytes;
     float acc[TN];
     for (int j = 0; j < TN; ++j) acc[j] = 0.0f;
     for (std::size_t u = threadIdx.x; u < n_units; u += 32) {
@@ -45,7 +64,7 @@ __global__ void __launch_bounds__(32 * matmul_rows_per_block) matmul_kernel(matm
 #pragma unroll
     for (int j = 0; j < TN; ++j) {
         const float s = warp_sum(acc[j]);  // every lane holds the sum
-        if (static_cast<int>(threadIdx.x) == j && j < nt) a.y[(t0 + j) * a.y_stride + r] = s;
+        if (static_cast<int>(threadIdx.x) == j && j < nt) part.y[(t0 + j) * part.y_stride + r] = s;
     }
 }
 
@@ -55,7 +74,7 @@ void run_matmul(Launch& launch, const matmul_args& a) {
         constexpr dtype T = decltype(tag)::value;
         const act_layout l = layout_of(wfmt<T>::act, a.k);
         const dim3 block(32, matmul_rows_per_block);
-        const unsigned row_blocks = static_cast<unsigned>((a.w_rows + matmul_rows_per_block - 1) / matmul_rows_per_block);
+        const unsigned row_blocks = static_cast<unsigned>((a.rows() + matmul_rows_per_block - 1) / matmul_rows_per_block);
         if (a.n_tokens == 1) {
             launch(matmul_kernel<T, 1>, dim3(row_blocks, 1), block, 0, a, l);
         } else {

@@ -43,7 +43,7 @@ public:
     void rms_norm(const rms_norm_args& a) { reference::rms_norm(a); }
     void rope(const rope_args& a) { reference::rope(a); }
     void hadamard(const hadamard_args& a) { reference::hadamard(a); }
-    void kv_store(const kv_store_args& a) { reference::kv_store(a); }
+    void kv_store(const kv_store_args& k, const kv_store_args& v) { reference::kv_store(k), reference::kv_store(v); }
     void attention(const attention_args& a) { reference::attention(a); }
 };
 

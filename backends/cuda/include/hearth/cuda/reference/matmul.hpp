@@ -70,9 +70,12 @@ inline void matmul(const matmul_args& a) {
         constexpr dtype T = decltype(tag)::value;
         const act_layout l = layout_of(wfmt<T>::act, a.k);
         const std::size_t n_units = a.k / wfmt<T>::unit_elems;
-        for (std::size_t t = 0; t < a.n_tokens; ++t)
-            for (std::size_t r = 0; r < a.w_rows; ++r)
-                a.y[t * a.y_stride + r] = row_dot<T>(a.w + r * a.w_row_bytes, a.act + t * l.row_bytes, l, n_units);
+        for (int p = 0; p < a.n_parts; ++p) {
+            const matmul_part& part = a.parts[p];
+            for (std::size_t t = 0; t < a.n_tokens; ++t)
+                for (std::size_t r = 0; r < part.w_rows; ++r)
+                    part.y[t * part.y_stride + r] = row_dot<T>(part.w + r * a.w_row_bytes, a.act + t * l.row_bytes, l, n_units);
+        }
     });
 }
 
