@@ -56,6 +56,35 @@ void check_grouped_matmul(B& b, hearth::dtype t, hearth::dtype other, std::size_
     }
 }
 
+// A norm, or a gated unit, followed by a matmul of its output: on the CUDA backend the matmul's
+// activation rounding is done by the norm's (or the gated unit's) launch. Both the float output and
+// the product must be what the CPU gives; weights of each activation kind (q8_K, q8_0, q8_1, f16).
+template <class B>
+void check_rounding_fused_into_producer(B& b, std::size_t n_tokens, std::uint32_t seed) {
+    const std::size_t k = 768, rows = 40;
+    auto nw = make_weight(hearth::dtype::f32, 1, k, random_floats(k, seed, 0.5f, 1.5f));
+    const auto gnw = b.load(nw->view);
+    const auto cnw = cpu().load(nw->view);
+    for (hearth::dtype t : {hearth::dtype::q4_k, hearth::dtype::q4_0, hearth::dtype::q4_1, hearth::dtype::f16}) {
+        auto w = make_weight(t, rows, k, random_floats(rows * k, seed + 1, -1.0f, 1.0f));
+        const auto gw = b.load(w->view);
+        const auto cw = cpu().load(w->view);
+        auto x = make_both(b, n_tokens, k, random_floats(n_tokens * k, seed + 2, -3.0f, 3.0f));
+        auto gate = make_both(b, n_tokens, k, random_floats(n_tokens * k, seed + 3, -3.0f, 3.0f));
+        auto h = make_both(b, n_tokens, k, std::vector<float>(n_tokens * k, 0.0f));
+        auto y = make_both(b, n_tokens, rows, std::vector<float>(n_tokens * rows, 0.0f));
+        INFO(type_name(t) << " weights, " << n_tokens << " tokens");
+        b.rms_norm(x.g, &gnw, h.g, 1e-6f), b.matmul(gw, h.g, y.g);
+        cpu().rms_norm(x.c, &cnw, h.c, 1e-6f), cpu().matmul(cw, h.c, y.c);
+        CHECK(max_rel_diff(read(b, h.g), read(cpu(), h.c)) < 1e-5);
+        CHECK(max_rel_diff(read(b, y.g), read(cpu(), y.c)) < 1e-4);  // the norm's 1e-5, then the product
+        b.swiglu(gate.g, x.g, h.g), b.matmul(gw, h.g, y.g);
+        cpu().swiglu(gate.c, x.c, h.c), cpu().matmul(cw, h.c, y.c);
+        CHECK(max_rel_diff(read(b, h.g), read(cpu(), h.c)) < 1e-5);
+        CHECK(max_rel_diff(read(b, y.g), read(cpu(), y.c)) < 1e-4);
+    }
+}
+
 template <class B>
 void check_get_rows(B& b, hearth::dtype t) {
     const std::size_t rows = 20, cols = 512;
@@ -171,7 +200,38 @@ void check_rope(B& b) {
         cpu().rope(x.c, hd, pos, v.r, v.factors ? &cff : nullptr);
         INFO("rope " << v.what);
         CHECK(max_rel_diff(read(b, x.g), read(cpu(), x.c)) < 2e-5);
+        // Queries then keys (fewer heads), as a layer ropes them: one launch on the CUDA backend.
+        auto q = make_both(b, rows, heads * hd, random_floats(rows * heads * hd, 63, -2.0f, 2.0f));
+        auto k = make_both(b, rows, hd, random_floats(rows * hd, 64, -2.0f, 2.0f));
+        b.rope(q.g, hd, pos, v.r, v.factors ? &gff : nullptr), b.rope(k.g, hd, pos, v.r, v.factors ? &gff : nullptr);
+        cpu().rope(q.c, hd, pos, v.r, v.factors ? &cff : nullptr), cpu().rope(k.c, hd, pos, v.r, v.factors ? &cff : nullptr);
+        CHECK(max_rel_diff(read(b, q.g), read(cpu(), q.c)) < 2e-5);
+        CHECK(max_rel_diff(read(b, k.g), read(cpu(), k.c)) < 2e-5);
     }
+}
+
+// A residual add followed by the norm of its sum, as every layer ends (add(x, cur), then
+// rms_norm(x) into cur): one launch on the CUDA backend. The sum must be the add's exactly.
+template <class B>
+void check_residual_norm(B& b) {
+    const std::size_t rows = 2, cols = 8448;  // more than rms_per_thread values for each of 1024 threads
+    auto w = make_weight(hearth::dtype::f32, 1, cols, random_floats(cols, 55, 0.5f, 1.5f));
+    const auto gw = b.load(w->view);
+    const auto cw = cpu().load(w->view);
+    auto x = make_both(b, rows, cols, random_floats(rows * cols, 56, -4.0f, 4.0f));
+    auto cur = make_both(b, rows, cols, random_floats(rows * cols, 57, -1.0f, 1.0f));
+    b.add(x.g, cur.g), b.rms_norm(x.g, &gw, cur.g, 1e-6f);
+    cpu().add(x.c, cur.c), cpu().rms_norm(x.c, &cw, cur.c, 1e-6f);
+    CHECK(bit_equal(read(b, x.g), read(cpu(), x.c)));
+    CHECK(max_rel_diff(read(b, cur.g), read(cpu(), cur.c)) < 1e-5);
+    // An add whose sum is not what the next norm reads runs on its own first.
+    auto other = make_both(b, rows, cols, random_floats(rows * cols, 58, -1.0f, 1.0f));
+    auto y = make_both(b, rows, cols, random_floats(rows * cols, 59, -4.0f, 4.0f));
+    auto addend = make_both(b, rows, cols, random_floats(rows * cols, 60, -1.0f, 1.0f));
+    b.add(y.g, addend.g), b.rms_norm(other.g, &gw, addend.g, 1e-6f);
+    cpu().add(y.c, addend.c), cpu().rms_norm(other.c, &cw, addend.c, 1e-6f);
+    CHECK(bit_equal(read(b, y.g), read(cpu(), y.c)));
+    CHECK(max_rel_diff(read(b, addend.g), read(cpu(), addend.c)) < 1e-5);
 }
 
 template <class B>

@@ -55,9 +55,18 @@ TEST_CASE("cuda kernels (simt): ops against the CPU backend", "[cuda][simt]") {
     check_grouped_matmul(kernels_on_host(), dtype::q4_k, dtype::q6_k, 1, 2000);
     check_grouped_matmul(kernels_on_host(), dtype::q8_0, dtype::f16, 9, 2010);
     CHECK(kernels_on_host().exec().grouped_matmuls == grouped + 2);
+    const std::size_t norms = kernels_on_host().exec().rounding_norms, glus = kernels_on_host().exec().rounding_glus;
+    check_rounding_fused_into_producer(kernels_on_host(), 1, 2020);
+    check_rounding_fused_into_producer(kernels_on_host(), 3, 2030);
+    CHECK(kernels_on_host().exec().rounding_norms == norms + 8);
+    CHECK(kernels_on_host().exec().rounding_glus == glus + 8);
     check_elementwise(kernels_on_host());
     check_rms_norm(kernels_on_host());
+    const std::size_t fused = kernels_on_host().exec().fused_norms, paired = kernels_on_host().exec().paired_ropes;
+    check_residual_norm(kernels_on_host());
     check_rope(kernels_on_host());
+    CHECK(kernels_on_host().exec().fused_norms == fused + 1);
+    CHECK(kernels_on_host().exec().paired_ropes == paired + 5);  // one per rope variant
     check_hadamard(kernels_on_host());
 }
 

@@ -25,11 +25,13 @@ TEST_CASE("cuda twins: matmul of every weight type, one token and a batch", "[cu
 TEST_CASE("cuda twins: get_rows of every weight type", "[cuda][twin]") {
     for (dtype t : weight_types()) check_get_rows(twin(), t);
     check_grouped_matmul(twin(), dtype::q4_k, dtype::q6_k, 1, 2000);
+    check_rounding_fused_into_producer(twin(), 2, 2020);
 }
 
 TEST_CASE("cuda twins: element-wise ops, rms_norm, rope, hadamard", "[cuda][twin]") {
     check_elementwise(twin());
     check_rms_norm(twin());
+    check_residual_norm(twin());
     check_rope(twin());
     check_hadamard(twin());
 }

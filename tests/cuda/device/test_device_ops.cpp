@@ -72,8 +72,11 @@ TEST_CASE("cuda device: get_rows, element-wise ops, rms_norm, rope, hadamard aga
     for (dtype t : weight_types()) check_get_rows(gpu(), t);
     check_grouped_matmul(gpu(), dtype::q4_k, dtype::q6_k, 1, 2000);
     check_grouped_matmul(gpu(), dtype::q8_0, dtype::f16, 9, 2010);
+    check_rounding_fused_into_producer(gpu(), 1, 2020);
+    check_rounding_fused_into_producer(gpu(), 5, 2030);
     check_elementwise(gpu());
     check_rms_norm(gpu());
+    check_residual_norm(gpu());
     check_rope(gpu());
     check_hadamard(gpu());
 }

@@ -21,15 +21,25 @@ public:
 
     const char* name() const { return "cuda kernels on the host SIMT harness"; }
 
-    void quantize(const hearth::cuda::quantize_args& a) { hearth::cuda::kernels::run_quantize(launch_, a); }
+    void quantize(const hearth::cuda::quantize_args& a) {
+        if (a.has_glu) ++rounding_glus;
+        hearth::cuda::kernels::run_quantize(launch_, a);
+    }
     void matmul(const hearth::cuda::matmul_args& a) {
         if (a.n_parts > 1) ++grouped_matmuls;
         hearth::cuda::kernels::run_matmul(launch_, a);
     }
     void get_rows(const hearth::cuda::get_rows_args& a) { hearth::cuda::kernels::run_get_rows(launch_, a); }
     void eltwise(const hearth::cuda::eltwise_args& a) { hearth::cuda::kernels::run_eltwise(launch_, a); }
-    void rms_norm(const hearth::cuda::rms_norm_args& a) { hearth::cuda::kernels::run_rms_norm(launch_, a); }
-    void rope(const hearth::cuda::rope_args& a) { hearth::cuda::kernels::run_rope(launch_, a); }
+    void rms_norm(const hearth::cuda::rms_norm_args& a) {
+        if (a.addend) ++fused_norms;
+        if (a.quant_out) ++rounding_norms;
+        hearth::cuda::kernels::run_rms_norm(launch_, a);
+    }
+    void rope(const hearth::cuda::rope_args& a) {
+        if (a.x2) ++paired_ropes;
+        hearth::cuda::kernels::run_rope(launch_, a);
+    }
     void hadamard(const hearth::cuda::hadamard_args& a) { hearth::cuda::kernels::run_hadamard(launch_, a); }
     void kv_store(const hearth::cuda::kv_store_args& k, const hearth::cuda::kv_store_args& v) {
         hearth::cuda::kernels::run_kv_store(launch_, k, v);
@@ -45,6 +55,10 @@ public:
 
     std::size_t split_attentions = 0;  // attention calls that took the split-and-merge path
     std::size_t grouped_matmuls = 0;   // matmul launches of several weights
+    std::size_t paired_ropes = 0;      // rope launches of two tensors
+    std::size_t fused_norms = 0;       // rms_norm launches that did a residual add first
+    std::size_t rounding_norms = 0;    // rms_norm launches that rounded their output for a matmul
+    std::size_t rounding_glus = 0;     // quantize launches that computed a gated unit
     simt::launch& launcher() { return launch_; }
 
 private:

@@ -178,9 +178,27 @@ public:
             pending_.parts[pending_.n_parts++] = part;
             return;
         }
-        flush_matmul();
         const std::size_t act_bytes = layout_of(act, w.cols).row_bytes * x.n_rows;
-        if (act_capacity_ < act_bytes) act_ = exec_.alloc(act_bytes), act_capacity_ = act_bytes, rounded_ = {};
+        if (act_capacity_ < act_bytes) {
+            flush_pending();  // a held op may read the old buffer's rows... none does, but keep the order plain
+            act_ = exec_.alloc(act_bytes), act_capacity_ = act_bytes, rounded_ = {};
+        }
+        if (pending_norm_.y == x.data && pending_norm_.y_stride == x.stride && pending_norm_.rows == x.n_rows &&
+            pending_norm_.width == x.n_cols) {
+            rms_norm_args a = pending_norm_;  // the norm writes x, then rounds it
+            pending_norm_ = {};
+            a.quant_out = act_.get(), a.quant_act = act;
+            exec_.rms_norm(a);
+            rounded_ = want;
+        } else if (pending_glu_.y == x.data && pending_glu_.y_stride == x.stride && pending_glu_.rows == x.n_rows &&
+                   pending_glu_.cols == x.n_cols) {
+            quantize_args q{act, x.data, x.stride, x.n_rows, w.cols, act_.get()};
+            q.has_glu = true, q.glu = pending_glu_;
+            pending_glu_ = {};
+            exec_.quantize(q);
+            rounded_ = want;
+        }
+        flush_pending();
         if (!(rounded_ == want)) exec_.quantize({act, x.data, x.stride, x.n_rows, w.cols, act_.get()}), rounded_ = want;
         pending_ = {w.type, w.row_bytes, w.cols, act_.get(), x.n_rows, {part}, 1};
         // y may overlap x: then no later matmul may join this one or reuse the rounded rows.
@@ -192,11 +210,19 @@ public:
         check_vector(b, y.n_cols, "add_bias");
         exec_.eltwise({eltwise_op::bias, y.data, y.stride, y.data, y.stride, b.f32, 0, y.n_rows, y.n_cols, 0.0f});
     }
+    // The norm of the rows a held add just summed (the residual stream) takes that add with it; the
+    // norm is then held itself until the next op.
     void rms_norm(const tensor& x, const weight* w, tensor& y, float eps) {
-        const auto lock = lock_op();
+        const std::lock_guard<std::mutex> lock(mutex_);
         if (w) check_vector(*w, x.n_cols, "rms_norm");
         same_shape(x, y, "rms_norm");
-        exec_.rms_norm({x.data, x.stride, y.data, y.stride, x.n_rows, 1, x.n_cols, w ? w->f32 : nullptr, eps});
+        rms_norm_args a{x.data, x.stride, y.data, y.stride, x.n_rows, 1, x.n_cols, w ? w->f32 : nullptr, eps};
+        if (pending_add_.rows && pending_add_.y == x.data && pending_add_.y_stride == x.stride &&
+            pending_add_.rows == x.n_rows && pending_add_.cols == x.n_cols)
+            a.addend = pending_add_.x, a.addend_stride = pending_add_.x_stride, pending_add_ = {};
+        flush_pending();
+        rounded_ = {};
+        pending_norm_ = a;  // held: a matmul of y next rounds y in the same launch (see matmul)
     }
     void rms_norm_heads(tensor& x, const weight& w, std::uint32_t head_dim, float eps) {
         const auto lock = lock_op();
@@ -205,9 +231,11 @@ public:
                                                                                " are not whole heads of " + std::to_string(head_dim); });
         exec_.rms_norm({x.data, x.stride, x.data, x.stride, x.n_rows, x.n_cols / head_dim, head_dim, w.f32, eps});
     }
+    // A rope is held until the next op: when that is the rope of another tensor with the same
+    // rows, positions and constants (a layer's keys after its queries), both go in one launch.
     void rope(tensor& x, std::uint32_t head_dim, std::span<const std::int32_t> positions, const rope_config& r,
               const weight* freq_factors) {
-        const auto lock = lock_op();
+        const std::lock_guard<std::mutex> lock(mutex_);
         check(head_dim > 0 && x.n_cols % head_dim == 0 && positions.size() >= x.n_rows, "rope",
               [&] { return shape(x) + " with heads of " + std::to_string(head_dim) + " and " + std::to_string(positions.size()) +
                   " positions"; });
@@ -224,12 +252,22 @@ public:
         a.freq_scale = r.freq_scale, a.ext_factor = r.ext_factor;
         a.freq_factors = freq_factors ? freq_factors->f32 : nullptr;
         rope_constants(r, a);
-        exec_.rope(a);
+        rounded_ = {};
+        if (pending_rope_.x && rope_pairs_with(pending_rope_, a, x)) {
+            pending_rope_.x2 = a.x, pending_rope_.stride2 = a.stride, pending_rope_.heads2 = a.heads;
+            const rope_args both = pending_rope_;
+            pending_rope_ = {};
+            exec_.rope(both);
+            return;
+        }
+        flush_pending();
+        pending_rope_ = a;
     }
+    // Held until the next op: a norm of y takes it along (rms_norm), any other op launches it first.
     void add(tensor& y, const tensor& x) {
         const auto lock = lock_op();
         same_shape(y, x, "add");
-        exec_.eltwise({eltwise_op::add, y.data, y.stride, y.data, y.stride, x.data, x.stride, y.n_rows, y.n_cols, 0.0f});
+        if (y.n_rows * y.n_cols) pending_add_ = {y.data, y.stride, x.data, x.stride, y.n_rows, y.n_cols};
     }
     void scale(tensor& x, float s) {
         const auto lock = lock_op();
@@ -242,17 +280,20 @@ public:
                               std::to_string(max_hadamard_block) + ") in rows of " + std::to_string(x.n_cols); });
         exec_.hadamard({x.data, x.stride, x.n_rows, x.n_cols, block, 1.0f / std::sqrt(static_cast<float>(block))});
     }
+    // Held until the next op: a matmul of `out` computes the gated unit while rounding it (see matmul).
     void swiglu(const tensor& gate, const tensor& up, tensor& out) {
         const auto lock = lock_op();
         same_shape(gate, up, "swiglu"), same_shape(gate, out, "swiglu");
-        exec_.eltwise({eltwise_op::swiglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride, out.n_rows,
-                       out.n_cols, 0.0f});
+        if (out.n_rows * out.n_cols)
+            pending_glu_ = {eltwise_op::swiglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride,
+                            out.n_rows, out.n_cols, 0.0f};
     }
     void geglu(const tensor& gate, const tensor& up, tensor& out) {
         const auto lock = lock_op();
         same_shape(gate, up, "geglu"), same_shape(gate, out, "geglu");
-        exec_.eltwise({eltwise_op::geglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride, out.n_rows,
-                       out.n_cols, 0.0f});
+        if (out.n_rows * out.n_cols)
+            pending_glu_ = {eltwise_op::geglu, out.data, out.stride, gate.data, gate.stride, up.data, up.stride,
+                            out.n_rows, out.n_cols, 0.0f};
     }
 
     // Stores the batch's k and v rows in their cells (quantized on the executor), then attends.
@@ -346,9 +387,46 @@ private:
     // may write any tensor, so it forgets which rows act_ holds rounded.
     std::unique_lock<std::mutex> lock_op() {
         std::unique_lock<std::mutex> lock(mutex_);
-        flush_matmul();
+        flush_pending();
         rounded_ = {};
         return lock;
+    }
+
+    // Launches the op held back for fusion, if any (at most one is held at a time).
+    void flush_pending() {
+        flush_matmul();
+        if (pending_rope_.x) {
+            const rope_args a = pending_rope_;
+            pending_rope_ = {};
+            exec_.rope(a);
+        }
+        if (pending_norm_.y) {
+            const rms_norm_args a = pending_norm_;
+            pending_norm_ = {};
+            exec_.rms_norm(a);
+        }
+        if (pending_glu_.y) {
+            const eltwise_args a = pending_glu_;
+            pending_glu_ = {};
+            exec_.eltwise(a);
+        }
+        if (pending_add_.rows) {
+            const held_add a = pending_add_;
+            pending_add_ = {};
+            exec_.eltwise({eltwise_op::add, a.y, a.y_stride, a.y, a.y_stride, a.x, a.x_stride, a.rows, a.cols, 0.0f});
+        }
+    }
+    // Two ropes go in one launch when everything but the tensor is the same, and the tensors are
+    // apart (the second's rows do not overlap the first's).
+    static bool rope_pairs_with(const rope_args& p, const rope_args& a, const tensor& x) {
+        if (p.x2 || p.rows != a.rows || p.head_dim != a.head_dim || p.positions != a.positions || p.n_dims != a.n_dims ||
+            p.neox != a.neox || p.theta_scale != a.theta_scale || p.freq_scale != a.freq_scale ||
+            p.ext_factor != a.ext_factor || p.mscale != a.mscale || p.corr_low != a.corr_low ||
+            p.corr_high != a.corr_high || p.freq_factors != a.freq_factors)
+            return false;
+        const float* p_end = p.x + (p.rows - 1) * p.stride + p.heads * p.head_dim;
+        const float* x_end = x.data + (x.n_rows - 1) * x.stride + x.n_cols;
+        return !(x.data < p_end && p.x < x_end);
     }
 
     void flush_matmul() {
@@ -381,6 +459,16 @@ private:
     Exec exec_;
     memory act_;  // activation rows rounded for the matmul (reused by every matmul, stream-ordered)
     matmul_args pending_{};  // matmuls not yet given to the executor (n_parts of them)
+    rope_args pending_rope_{};  // a rope not yet given to the executor (x set)
+    struct held_add {
+        float* y = nullptr;
+        std::size_t y_stride = 0;
+        const float* x = nullptr;
+        std::size_t x_stride = 0, rows = 0, cols = 0;
+    };
+    held_add pending_add_{};  // y += x not yet given to the executor (rows set)
+    rms_norm_args pending_norm_{};  // a norm not yet given to the executor (y set)
+    eltwise_args pending_glu_{};    // a swiglu/geglu not yet given to the executor (y set)
     std::size_t act_capacity_ = 0;
     rounded_rows rounded_;
 };

@@ -13,6 +13,26 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cuda {
 
+enum class eltwise_op : std::uint8_t {
+    add,     // y = a + b
+    bias,    // y = a + b[col]   (b is one row)
+    scale,   // y = a * s
+    swiglu,  // y = silu(a) * b
+    geglu,   // y = gelu_tanh(a) * b
+};
+
+struct eltwise_args {
+    eltwise_op op;
+    float* y;
+    std::size_t y_stride;
+    const float* a;
+    std::size_t a_stride;
+    const float* b;
+    std::size_t b_stride;
+    std::size_t rows, cols;
+    float s;
+};
+
 // x (rows x k floats) -> activation rows of `act` (layout_of(act, k)), row_bytes apart.
 struct quantize_args {
     act_kind act;
@@ -20,6 +40,10 @@ struct quantize_args {
     std::size_t x_stride;
     std::size_t rows, k;
     std::uint8_t* out;
+    // With has_glu, x is not read: value j of row r is the gated unit glu (swiglu or geglu) computes,
+    // stored to glu.y as that op stores it, then rounded: the op and the rounding in one launch.
+    bool has_glu = false;
+    eltwise_args glu{};
 };
 
 // One weight of a matmul and where its products go: y[t][r] = W[r] . a[t] for r < w_rows.
@@ -59,25 +83,6 @@ struct get_rows_args {
     std::size_t out_stride;
 };
 
-enum class eltwise_op : std::uint8_t {
-    add,     // y = a + b
-    bias,    // y = a + b[col]   (b is one row)
-    scale,   // y = a * s
-    swiglu,  // y = silu(a) * b
-    geglu,   // y = gelu_tanh(a) * b
-};
-
-struct eltwise_args {
-    eltwise_op op;
-    float* y;
-    std::size_t y_stride;
-    const float* a;
-    std::size_t a_stride;
-    const float* b;
-    std::size_t b_stride;
-    std::size_t rows, cols;
-    float s;
-};
 
 // Per segment (row i, segment h: `width` floats at x + i*x_stride + h*width):
 // y = x / sqrt(mean(x^2) + eps) * w   (w: `width` floats, or null).
@@ -89,6 +94,14 @@ struct rms_norm_args {
     std::size_t rows, segments, width;
     const float* w;
     float eps;
+    // With addend set (whole rows: segments == 1), first x += addend (x's rows written back, as the
+    // add op writes them), then the norm of the sums: a residual add and the next norm in one launch.
+    const float* addend = nullptr;
+    std::size_t addend_stride = 0;
+    // With quant_out set (segments == 1), y's rows are then rounded to activation rows of quant_act
+    // (layout_of(quant_act, width)) for the matmul that reads them: the norm and the rounding in one launch.
+    std::uint8_t* quant_out = nullptr;
+    act_kind quant_act = act_kind::f32;
 };
 
 // In place, every head of every row, at the row's position. The host computes what depends only
@@ -104,6 +117,10 @@ struct rope_args {
     float freq_scale, ext_factor, mscale;
     float corr_low, corr_high;
     const float* freq_factors;  // n_dims/2 values or null
+    // A second tensor rotated with the same rows, positions and constants (a layer's keys, with
+    // its queries in x): one launch, the angles computed once.
+    float* x2 = nullptr;
+    std::size_t stride2 = 0, heads2 = 0;
 };
 
 // In place, every `block` consecutive values of each row: orthonormal Walsh-Hadamard.

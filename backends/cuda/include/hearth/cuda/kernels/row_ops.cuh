@@ -2,6 +2,7 @@
 // The row-wise ops: element-wise (add, bias, scale, swiglu, geglu), rms_norm over rows or heads,
 // rotary embedding and the blocked Walsh-Hadamard transform. Each computes what its host twin in
 // reference/row_ops.hpp computes, with the same row_math.hpp functions.
+#include <hearth/cuda/kernels/quantize.cuh>
 #include <hearth/cuda/kernels/warp.cuh>
 #include <hearth/cuda/op_args.hpp>
 #include <hearth/cuda/row_math.hpp>
@@ -40,6 +41,9 @@ void run_eltwise(Launch& launch, const eltwise_args& a) {
 // the first pass to the second: all its loads are in flight at once, where a strided loop waited
 // for each (on an H100 a 2048-wide row took 10 us). Rows wider than that per thread run the rest
 // through plain loops. rms_norm may be in place (y = x): every element is read before it is written.
+// With an addend (rms_norm_args) the kernel is the residual add then the norm; y may then be the
+// addend itself (add(x, cur), then rms_norm(x) into cur): every addend element is read before the
+// block's barrier, every y element written after it.
 inline constexpr int rms_per_thread = 8;
 
 template <int = 0>
@@ -55,6 +59,22 @@ __global__ void rms_norm_kernel(rms_norm_args a) {
         const std::size_t j = t + k * n;
         xv[k] = j < a.width ? x[j] : 0.0f;
         wv[k] = a.w && j < a.width ? a.w[j] : 0.0f;
+    }
+    if (a.addend) {  // the residual add first: x += addend, written back (each thread its own elements)
+        float* xs = const_cast<float*>(x);
+        const float* b = a.addend + i * a.addend_stride;
+        float bv[rms_per_thread];  // all loaded before the first store (which might alias them)
+#pragma unroll
+        for (int k = 0; k < rms_per_thread; ++k) {
+            const std::size_t j = t + k * n;
+            bv[k] = j < a.width ? b[j] : 0.0f;
+        }
+#pragma unroll
+        for (int k = 0; k < rms_per_thread; ++k) {
+            const std::size_t j = t + k * n;
+            if (j < a.width) xv[k] = xv[k] + bv[k], xs[j] = xv[k];
+        }
+        for (std::size_t j = t + held; j < a.width; j += n) xs[j] = xs[j] + b[j];
     }
     float sum = 0.0f;
 #pragma unroll
@@ -73,6 +93,11 @@ __global__ void rms_norm_kernel(rms_norm_args a) {
         const std::size_t j = t + k * n;
         if (j < a.width) y[j] = a.w ? xv[k] * s * wv[k] : xv[k] * s;
     }
+    if (!a.quant_out) return;
+    __syncthreads();  // the block's writes of y are visible to its threads after the barrier
+    quantize_row_by_block(row_values{a.y, a.y_stride}, i, a.quant_act, a.width,
+                          a.quant_out + i * layout_of(a.quant_act, a.width).row_bytes, static_cast<unsigned>(t / 32),
+                          static_cast<unsigned>(n / 32), static_cast<int>(t % 32));
 }
 
 template <class Launch>
@@ -104,6 +129,12 @@ __global__ void rope_kernel(rope_args a) {
     for (std::size_t idx = threadIdx.x; idx < a.heads * static_cast<std::size_t>(pairs); idx += blockDim.x) {
         const int p = static_cast<int>(idx % static_cast<std::size_t>(pairs));
         rope_rotate(row + (idx / static_cast<std::size_t>(pairs)) * a.head_dim, p, a.n_dims, a.neox, cs[p], sn[p]);
+    }
+    if (!a.x2) return;
+    float* row2 = a.x2 + i * a.stride2;
+    for (std::size_t idx = threadIdx.x; idx < a.heads2 * static_cast<std::size_t>(pairs); idx += blockDim.x) {
+        const int p = static_cast<int>(idx % static_cast<std::size_t>(pairs));
+        rope_rotate(row2 + (idx / static_cast<std::size_t>(pairs)) * a.head_dim, p, a.n_dims, a.neox, cs[p], sn[p]);
     }
 }
 

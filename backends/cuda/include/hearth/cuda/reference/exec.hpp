@@ -36,11 +36,21 @@ public:
     }
     void read_bytes(void* out, const void* src, std::size_t bytes) { std::memcpy(out, src, bytes); }
 
-    void quantize(const quantize_args& a) { reference::quantize(a); }
+    // The fused ops are their parts one after the other (the kernels compute the same values).
+    void quantize(const quantize_args& a) {
+        if (!a.has_glu) return reference::quantize(a);
+        reference::eltwise(a.glu);
+        quantize_args b = a;
+        b.has_glu = false, b.x = a.glu.y, b.x_stride = a.glu.y_stride;
+        reference::quantize(b);
+    }
     void matmul(const matmul_args& a) { reference::matmul(a); }
     void get_rows(const get_rows_args& a) { reference::get_rows(a); }
     void eltwise(const eltwise_args& a) { reference::eltwise(a); }
-    void rms_norm(const rms_norm_args& a) { reference::rms_norm(a); }
+    void rms_norm(const rms_norm_args& a) {
+        reference::rms_norm(a);
+        if (a.quant_out) reference::quantize({a.quant_act, a.y, a.y_stride, a.rows, a.width, a.quant_out});
+    }
     void rope(const rope_args& a) { reference::rope(a); }
     void hadamard(const hadamard_args& a) { reference::hadamard(a); }
     void kv_store(const kv_store_args& k, const kv_store_args& v) { reference::kv_store(k), reference::kv_store(v); }

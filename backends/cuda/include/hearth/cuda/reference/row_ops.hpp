@@ -22,6 +22,10 @@ inline void eltwise(const eltwise_args& a) {
 }
 
 inline void rms_norm(const rms_norm_args& a) {
+    if (a.addend)
+        for (std::size_t i = 0; i < a.rows; ++i)
+            for (std::size_t j = 0; j < a.width; ++j)
+                const_cast<float*>(a.x)[i * a.x_stride + j] = a.x[i * a.x_stride + j] + a.addend[i * a.addend_stride + j];
     for (std::size_t i = 0; i < a.rows; ++i)
         for (std::size_t h = 0; h < a.segments; ++h) {
             const float* x = a.x + i * a.x_stride + h * a.width;
@@ -33,7 +37,7 @@ inline void rms_norm(const rms_norm_args& a) {
         }
 }
 
-inline void rope(const rope_args& a) {
+inline void rope_one(const rope_args& a) {
     const int pairs = a.n_dims / 2;
     std::vector<float> c(static_cast<std::size_t>(pairs)), s(static_cast<std::size_t>(pairs));
     for (std::size_t i = 0; i < a.rows; ++i) {
@@ -46,6 +50,15 @@ inline void rope(const rope_args& a) {
             for (int p = 0; p < pairs; ++p)
                 rope_rotate(a.x + i * a.stride + h * a.head_dim, p, a.n_dims, a.neox, c[static_cast<std::size_t>(p)],
                             s[static_cast<std::size_t>(p)]);
+    }
+}
+
+inline void rope(const rope_args& a) {
+    rope_one(a);
+    if (a.x2) {
+        rope_args b = a;
+        b.x = a.x2, b.stride = a.stride2, b.heads = a.heads2, b.x2 = nullptr;
+        rope_one(b);
     }
 }
 
