@@ -242,6 +242,15 @@ void check_hadamard(B& b) {
         INFO("block " << block);
         CHECK(bit_equal(read(b, x.g), read(cpu(), x.c)));
     }
+    // A layer's q, k and v in a row (different shapes): one launch on the CUDA backend.
+    auto q = make_both(b, 3, 512, random_floats(3 * 512, 81, -3.0f, 3.0f));
+    auto k = make_both(b, 3, 128, random_floats(3 * 128, 82, -3.0f, 3.0f));
+    auto v = make_both(b, 3, 256, random_floats(3 * 256, 83, -3.0f, 3.0f));
+    b.hadamard(q.g, 64), b.hadamard(k.g, 64), b.hadamard(v.g, 64);
+    cpu().hadamard(q.c, 64), cpu().hadamard(k.c, 64), cpu().hadamard(v.c, 64);
+    CHECK(bit_equal(read(b, q.g), read(cpu(), q.c)));
+    CHECK(bit_equal(read(b, k.g), read(cpu(), k.c)));
+    CHECK(bit_equal(read(b, v.g), read(cpu(), v.c)));
 }
 
 struct attn_case {

@@ -67,7 +67,9 @@ TEST_CASE("cuda kernels (simt): ops against the CPU backend", "[cuda][simt]") {
     check_rope(kernels_on_host());
     CHECK(kernels_on_host().exec().fused_norms == fused + 1);
     CHECK(kernels_on_host().exec().paired_ropes == paired + 5);  // one per rope variant
+    const std::size_t hadamards = kernels_on_host().exec().grouped_hadamards;
     check_hadamard(kernels_on_host());
+    CHECK(kernels_on_host().exec().grouped_hadamards == hadamards + 1);
 }
 
 TEST_CASE("cuda kernels (simt): attention over every K/V pair, masks, splits", "[cuda][simt]") {

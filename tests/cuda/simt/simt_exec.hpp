@@ -40,7 +40,10 @@ public:
         if (a.x2) ++paired_ropes;
         hearth::cuda::kernels::run_rope(launch_, a);
     }
-    void hadamard(const hearth::cuda::hadamard_args& a) { hearth::cuda::kernels::run_hadamard(launch_, a); }
+    void hadamard(const hearth::cuda::hadamard_args& a) {
+        if (a.n_more) ++grouped_hadamards;
+        hearth::cuda::kernels::run_hadamard(launch_, a);
+    }
     void kv_store(const hearth::cuda::kv_store_args& k, const hearth::cuda::kv_store_args& v) {
         hearth::cuda::kernels::run_kv_store(launch_, k, v);
     }
@@ -59,6 +62,7 @@ public:
     std::size_t fused_norms = 0;       // rms_norm launches that did a residual add first
     std::size_t rounding_norms = 0;    // rms_norm launches that rounded their output for a matmul
     std::size_t rounding_glus = 0;     // quantize launches that computed a gated unit
+    std::size_t grouped_hadamards = 0; // hadamard launches of several tensors
     simt::launch& launcher() { return launch_; }
 
 private:

@@ -274,11 +274,21 @@ public:
         exec_.eltwise({eltwise_op::scale, x.data, x.stride, x.data, x.stride, nullptr, 0, x.n_rows, x.n_cols, s});
     }
     void hadamard(tensor& x, std::uint32_t block) {
-        const auto lock = lock_op();
+        const std::lock_guard<std::mutex> lock(mutex_);
+        rounded_ = {};
         check(block > 0 && (block & (block - 1)) == 0 && block <= max_hadamard_block && x.n_cols % block == 0,
               "hadamard", [&] { return "blocks of " + std::to_string(block) + " (a power of two up to " +
                               std::to_string(max_hadamard_block) + ") in rows of " + std::to_string(x.n_cols); });
-        exec_.hadamard({x.data, x.stride, x.n_rows, x.n_cols, block, 1.0f / std::sqrt(static_cast<float>(block))});
+        if (x.n_rows == 0) return;
+        // Held: the next transforms of other tensors with the same block (a layer's q, k, v) join it.
+        const hadamard_more part{x.data, x.stride, x.n_rows, x.n_cols};
+        if (pending_hadamard_.x && pending_hadamard_.block == block && pending_hadamard_.n_more < 2 &&
+            !hadamard_overlaps(pending_hadamard_, part)) {
+            pending_hadamard_.more[pending_hadamard_.n_more++] = part;
+            return;
+        }
+        flush_pending();
+        pending_hadamard_ = {x.data, x.stride, x.n_rows, x.n_cols, block, 1.0f / std::sqrt(static_cast<float>(block))};
     }
     // Held until the next op: a matmul of `out` computes the gated unit while rounding it (see matmul).
     void swiglu(const tensor& gate, const tensor& up, tensor& out) {
@@ -400,6 +410,11 @@ private:
             pending_rope_ = {};
             exec_.rope(a);
         }
+        if (pending_hadamard_.x) {
+            const hadamard_args a = pending_hadamard_;
+            pending_hadamard_ = {};
+            exec_.hadamard(a);
+        }
         if (pending_norm_.y) {
             const rms_norm_args a = pending_norm_;
             pending_norm_ = {};
@@ -427,6 +442,18 @@ private:
         const float* p_end = p.x + (p.rows - 1) * p.stride + p.heads * p.head_dim;
         const float* x_end = x.data + (x.n_rows - 1) * x.stride + x.n_cols;
         return !(x.data < p_end && p.x < x_end);
+    }
+
+    static bool hadamard_overlaps(const hadamard_args& h, const hadamard_more& p) {
+        auto apart = [&](const hadamard_more& q) {
+            const float* q_end = q.x + (q.rows - 1) * q.stride + q.cols;
+            const float* p_end = p.x + (p.rows - 1) * p.stride + p.cols;
+            return !(p.x < q_end && q.x < p_end);
+        };
+        if (!apart({h.x, h.stride, h.rows, h.cols})) return true;
+        for (int m = 0; m < h.n_more; ++m)
+            if (!apart(h.more[m])) return true;
+        return false;
     }
 
     void flush_matmul() {
@@ -468,6 +495,7 @@ private:
     };
     held_add pending_add_{};  // y += x not yet given to the executor (rows set)
     rms_norm_args pending_norm_{};  // a norm not yet given to the executor (y set)
+    hadamard_args pending_hadamard_{};  // transforms not yet given to the executor (x set)
     eltwise_args pending_glu_{};    // a swiglu/geglu not yet given to the executor (y set)
     std::size_t act_capacity_ = 0;
     rounded_rows rounded_;

@@ -124,10 +124,17 @@ struct rope_args {
 };
 
 // In place, every `block` consecutive values of each row: orthonormal Walsh-Hadamard.
+struct hadamard_more {
+    float* x;
+    std::size_t stride, rows, cols;
+};
 struct hadamard_args {
     float* x;
     std::size_t stride, rows, cols, block;
     float scale;  // 1/sqrt(block), as the CPU computes it
+    // Further tensors transformed in the same launch with the same block (a layer's q, k and v).
+    hadamard_more more[2] = {};
+    int n_more = 0;
 };
 
 // Stores rows src[i] (width floats) in cell slots[i] of a cache of `type`, quantized like ggml.

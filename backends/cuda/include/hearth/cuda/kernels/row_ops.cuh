@@ -7,6 +7,7 @@
 #include <hearth/cuda/op_args.hpp>
 #include <hearth/cuda/row_math.hpp>
 #include <hearth/cuda/limits.hpp>
+#include <algorithm>
 #include <cstdint>
 
 HEARTH_NAMESPACE_BEGIN
@@ -148,8 +149,13 @@ void run_rope(Launch& launch, const rope_args& a) {
 template <int = 0>
 __global__ void hadamard_kernel(hadamard_args a) {
     __shared__ float buf[max_hadamard_block];
+    // blockIdx.z picks the tensor: 0 is a's own, 1 and 2 its `more` (the grid covers the largest).
+    hadamard_more t{a.x, a.stride, a.rows, a.cols};
+    if (blockIdx.z == 1) t = a.more[0];
+    if (blockIdx.z == 2) t = a.more[1];
     const std::size_t i = blockIdx.x, b0 = static_cast<std::size_t>(blockIdx.y) * a.block;
-    float* x = a.x + i * a.stride + b0;
+    if (i >= t.rows || b0 >= t.cols) return;  // the whole block: before any barrier
+    float* x = t.x + i * t.stride + b0;
     for (std::size_t k = threadIdx.x; k < a.block; k += blockDim.x) buf[k] = x[k];
     __syncthreads();
     for (std::size_t h = 1; h < a.block; h *= 2) {
@@ -168,7 +174,10 @@ template <class Launch>
 void run_hadamard(Launch& launch, const hadamard_args& a) {
     if (a.rows == 0) return;
     const unsigned threads = static_cast<unsigned>(a.block >= 64 ? a.block / 2 : 32);
-    launch(hadamard_kernel<>, dim3(static_cast<unsigned>(a.rows), static_cast<unsigned>(a.cols / a.block)), dim3(threads), 0, a);
+    std::size_t rows = a.rows, cols = a.cols;
+    for (int m = 0; m < a.n_more; ++m) rows = std::max(rows, a.more[m].rows), cols = std::max(cols, a.more[m].cols);
+    launch(hadamard_kernel<>, dim3(static_cast<unsigned>(rows), static_cast<unsigned>(cols / a.block), 1u + static_cast<unsigned>(a.n_more)),
+           dim3(threads), 0, a);
 }
 
 }  // namespace kernels

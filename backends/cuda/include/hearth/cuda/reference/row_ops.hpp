@@ -63,6 +63,12 @@ inline void rope(const rope_args& a) {
 }
 
 inline void hadamard(const hadamard_args& a) {
+    for (int m = 0; m < a.n_more; ++m) {
+        hadamard_args one = a;
+        one.x = a.more[m].x, one.stride = a.more[m].stride, one.rows = a.more[m].rows, one.cols = a.more[m].cols;
+        one.n_more = 0;
+        hadamard(one);
+    }
     for (std::size_t i = 0; i < a.rows; ++i)
         for (std::size_t b0 = 0; b0 < a.cols; b0 += a.block) {
             float* x = a.x + i * a.stride + b0;
