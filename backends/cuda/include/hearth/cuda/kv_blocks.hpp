@@ -80,9 +80,10 @@ HEARTH_CUDA_HD float kv_element_of(const std::uint8_t* row, std::size_t i) {
     }
 }
 
-// Calls f(dtype_tag<T>{}) for a KV cache type (f32 for any type kv_type_supported refuses).
+// Calls f(dtype_tag<T>{}) for a KV cache type (f32 for any type kv_type_supported refuses). Host
+// code (launch plans): nvcc warns when a host-device function calls a host lambda.
 template <class F>
-HEARTH_CUDA_HD decltype(auto) visit_kv_type(dtype t, F&& f) {
+decltype(auto) visit_kv_type(dtype t, F&& f) {
     switch (t) {
     case dtype::q8_0: return f(dtype_tag<dtype::q8_0>{});
     case dtype::q4_0: return f(dtype_tag<dtype::q4_0>{});
@@ -92,7 +93,12 @@ HEARTH_CUDA_HD decltype(auto) visit_kv_type(dtype t, F&& f) {
 }
 
 HEARTH_CUDA_HD float kv_element(dtype t, const std::uint8_t* row, std::size_t i) {
-    return visit_kv_type(t, [&](auto tag) { return kv_element_of<decltype(tag)::value>(row, i); });
+    switch (t) {
+    case dtype::q8_0: return kv_element_of<dtype::q8_0>(row, i);
+    case dtype::q4_0: return kv_element_of<dtype::q4_0>(row, i);
+    case dtype::f16: return kv_element_of<dtype::f16>(row, i);
+    default: return kv_element_of<dtype::f32>(row, i);
+    }
 }
 
 // The activation kind a query is rounded to before it meets a key row of type t (ggml's pairing).
@@ -128,9 +134,13 @@ HEARTH_CUDA_HD float kv_key_dot_units(const std::uint8_t* units, const std::uint
 // activation row of hd values), summing the units' shares in order.
 HEARTH_CUDA_HD float kv_key_dot(dtype t, const std::uint8_t* krow, const std::uint8_t* qrow, const act_layout& l,
                                 std::size_t hd) {
-    return visit_kv_type(t, [&](auto tag) {
-        return kv_key_dot_units<decltype(tag)::value>(krow, qrow, l, 0, hd / kv_key_unit_elems(t), 0.0f);
-    });
+    const std::size_t units = hd / kv_key_unit_elems(t);
+    switch (t) {
+    case dtype::q8_0: return kv_key_dot_units<dtype::q8_0>(krow, qrow, l, 0, units, 0.0f);
+    case dtype::q4_0: return kv_key_dot_units<dtype::q4_0>(krow, qrow, l, 0, units, 0.0f);
+    case dtype::f16: return kv_key_dot_units<dtype::f16>(krow, qrow, l, 0, units, 0.0f);
+    default: return kv_key_dot_units<dtype::f32>(krow, qrow, l, 0, units, 0.0f);
+    }
 }
 
 }  // namespace cuda
