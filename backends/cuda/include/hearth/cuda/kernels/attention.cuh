@@ -64,26 +64,29 @@ using attn_stage = std::uint32_t[32][attn_stage_words];
 // Copies bytes [offset, offset + bytes) of the rows of cells first .. first + 31 (a cell at or past
 // `end` reads cell end - 1 instead: always in the cache, and masked out by the caller) into
 // stage[r], with the whole warp, lanes on consecutive words of a row (4-byte loads where the rows
-// allow them, else 2-byte). Rows go in batches of attn_stage_batch whose loads are all issued
-// before the first is stored: a loop per row made every row wait for the last (20 us per tile).
-inline constexpr int attn_stage_batch = 16;
+// allow them, else 2-byte). Rows go in batches whose loads are all issued before the first is
+// stored (a loop per row made every row wait for the last: 20 us per tile): all 32 rows at once
+// with 4-byte words (2 registers per row), 16 at a time with 2-byte ones (4 per row).
+template <class Word>
+inline constexpr int attn_stage_batch = sizeof(Word) == 4 ? 32 : 16;
 
 template <class Word>
 __device__ __forceinline__ void stage_tile_words(attn_stage& stage, const std::uint8_t* base, std::size_t row_bytes,
                                                  std::uint32_t first, std::uint32_t end, std::size_t offset, int n,
                                                  int lane) {
     constexpr int per_lane = attn_stage_bytes / sizeof(Word) / 32;  // a row's words per lane, at most
-    for (int r0 = 0; r0 < 32; r0 += attn_stage_batch) {
-        Word v[attn_stage_batch][per_lane];
+    constexpr int batch = attn_stage_batch<Word>;
+    for (int r0 = 0; r0 < 32; r0 += batch) {
+        Word v[batch][per_lane];
 #pragma unroll
-        for (int r = 0; r < attn_stage_batch; ++r) {
+        for (int r = 0; r < batch; ++r) {
             const std::uint32_t c = first + static_cast<std::uint32_t>(r0 + r), cell = c < end ? c : end - 1;
             const Word* src = reinterpret_cast<const Word*>(base + cell * row_bytes + offset);
 #pragma unroll
             for (int k = 0; k < per_lane; ++k) v[r][k] = lane + 32 * k < n ? src[lane + 32 * k] : Word{};
         }
 #pragma unroll
-        for (int r = 0; r < attn_stage_batch; ++r) {
+        for (int r = 0; r < batch; ++r) {
             Word* dst = reinterpret_cast<Word*>(stage[r0 + r]);
 #pragma unroll
             for (int k = 0; k < per_lane; ++k)
