@@ -185,16 +185,14 @@ public:
         }
         if (pending_norm_.y == x.data && pending_norm_.y_stride == x.stride && pending_norm_.rows == x.n_rows &&
             pending_norm_.width == x.n_cols) {
-            rms_norm_args a = pending_norm_;  // the norm writes x, then rounds it
-            pending_norm_ = {};
+            rms_norm_args a = take(pending_norm_);  // the norm writes x, then rounds it
             a.quant_out = act_.get(), a.quant_act = act;
             exec_.rms_norm(a);
             rounded_ = want;
         } else if (pending_glu_.y == x.data && pending_glu_.y_stride == x.stride && pending_glu_.rows == x.n_rows &&
                    pending_glu_.cols == x.n_cols) {
             quantize_args q{act, x.data, x.stride, x.n_rows, w.cols, act_.get()};
-            q.has_glu = true, q.glu = pending_glu_;
-            pending_glu_ = {};
+            q.has_glu = true, q.glu = take(pending_glu_);
             exec_.quantize(q);
             rounded_ = want;
         }
@@ -255,9 +253,7 @@ public:
         rounded_ = {};
         if (pending_rope_.x && rope_pairs_with(pending_rope_, a, x)) {
             pending_rope_.x2 = a.x, pending_rope_.stride2 = a.stride, pending_rope_.heads2 = a.heads;
-            const rope_args both = pending_rope_;
-            pending_rope_ = {};
-            exec_.rope(both);
+            exec_.rope(take(pending_rope_));
             return;
         }
         flush_pending();
@@ -405,31 +401,21 @@ private:
     // Launches the op held back for fusion, if any (at most one is held at a time).
     void flush_pending() {
         flush_matmul();
-        if (pending_rope_.x) {
-            const rope_args a = pending_rope_;
-            pending_rope_ = {};
-            exec_.rope(a);
-        }
-        if (pending_hadamard_.x) {
-            const hadamard_args a = pending_hadamard_;
-            pending_hadamard_ = {};
-            exec_.hadamard(a);
-        }
-        if (pending_norm_.y) {
-            const rms_norm_args a = pending_norm_;
-            pending_norm_ = {};
-            exec_.rms_norm(a);
-        }
-        if (pending_glu_.y) {
-            const eltwise_args a = pending_glu_;
-            pending_glu_ = {};
-            exec_.eltwise(a);
-        }
+        if (pending_rope_.x) exec_.rope(take(pending_rope_));
+        if (pending_hadamard_.x) exec_.hadamard(take(pending_hadamard_));
+        if (pending_norm_.y) exec_.rms_norm(take(pending_norm_));
+        if (pending_glu_.y) exec_.eltwise(take(pending_glu_));
         if (pending_add_.rows) {
-            const held_add a = pending_add_;
-            pending_add_ = {};
+            const held_add a = take(pending_add_);
             exec_.eltwise({eltwise_op::add, a.y, a.y_stride, a.y, a.y_stride, a.x, a.x_stride, a.rows, a.cols, 0.0f});
         }
+    }
+    // A held op's arguments, no longer held (before the executor sees them: whatever it throws).
+    template <class Args>
+    static Args take(Args& held) {
+        Args a = held;
+        held = {};
+        return a;
     }
     // Two ropes go in one launch when everything but the tensor is the same, and the tensors are
     // apart (the second's rows do not overlap the first's).
@@ -457,12 +443,7 @@ private:
     }
 
     void flush_matmul() {
-        if (pending_.n_parts == 0) return;
-        const int n = pending_.n_parts;
-        pending_.n_parts = 0;  // not pending any more, whatever the executor says
-        matmul_args a = pending_;
-        a.n_parts = n;
-        exec_.matmul(a);
+        if (pending_.n_parts) exec_.matmul(take(pending_));
     }
     // The rows a part writes, as a byte range, against rows (stride apart) of another tensor.
     static bool overlaps(const matmul_part& p, const float* x, std::size_t stride, std::size_t rows, std::size_t cols) {
