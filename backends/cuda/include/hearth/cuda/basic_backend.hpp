@@ -180,7 +180,7 @@ public:
         }
         const std::size_t act_bytes = layout_of(act, w.cols).row_bytes * x.n_rows;
         if (act_capacity_ < act_bytes) {
-            flush_pending();  // a held op may read the old buffer's rows... none does, but keep the order plain
+            flush_pending();  // a held matmul reads the old buffer: launch it before the buffer is replaced
             act_ = exec_.alloc(act_bytes), act_capacity_ = act_bytes, rounded_ = {};
         }
         if (pending_norm_.y == x.data && pending_norm_.y_stride == x.stride && pending_norm_.rows == x.n_rows &&
