@@ -183,14 +183,12 @@ public:
             flush_pending();  // a held matmul reads the old buffer: launch it before the buffer is replaced
             act_ = exec_.alloc(act_bytes), act_capacity_ = act_bytes, rounded_ = {};
         }
-        if (pending_norm_.y == x.data && pending_norm_.y_stride == x.stride && pending_norm_.rows == x.n_rows &&
-            pending_norm_.width == x.n_cols) {
+        if (pending_norm_.y && is_tensor(x, pending_norm_.y, pending_norm_.y_stride, pending_norm_.rows, pending_norm_.width)) {
             rms_norm_args a = take(pending_norm_);  // the norm writes x, then rounds it
             a.quant_out = act_.get(), a.quant_act = act;
             exec_.rms_norm(a);
             rounded_ = want;
-        } else if (pending_glu_.y == x.data && pending_glu_.y_stride == x.stride && pending_glu_.rows == x.n_rows &&
-                   pending_glu_.cols == x.n_cols) {
+        } else if (pending_glu_.y && is_tensor(x, pending_glu_.y, pending_glu_.y_stride, pending_glu_.rows, pending_glu_.cols)) {
             quantize_args q{act, x.data, x.stride, x.n_rows, w.cols, act_.get()};
             q.has_glu = true, q.glu = take(pending_glu_);
             exec_.quantize(q);
@@ -200,7 +198,7 @@ public:
         if (!(rounded_ == want)) exec_.quantize({act, x.data, x.stride, x.n_rows, w.cols, act_.get()}), rounded_ = want;
         pending_ = {w.type, w.row_bytes, w.cols, act_.get(), x.n_rows, {part}, 1};
         // y may overlap x: then no later matmul may join this one or reuse the rounded rows.
-        if (overlaps(part, x.data, x.stride, x.n_rows, x.n_cols)) rounded_ = {};
+        if (overlap(rows_of(part.y, part.y_stride, x.n_rows, part.w_rows), rows_of(x))) rounded_ = {};
     }
 
     void add_bias(tensor& y, const weight& b) {
@@ -215,9 +213,10 @@ public:
         if (w) check_vector(*w, x.n_cols, "rms_norm");
         same_shape(x, y, "rms_norm");
         rms_norm_args a{x.data, x.stride, y.data, y.stride, x.n_rows, 1, x.n_cols, w ? w->f32 : nullptr, eps};
-        if (pending_add_.rows && pending_add_.y == x.data && pending_add_.y_stride == x.stride &&
-            pending_add_.rows == x.n_rows && pending_add_.cols == x.n_cols)
-            a.addend = pending_add_.x, a.addend_stride = pending_add_.x_stride, pending_add_ = {};
+        if (pending_add_.y && is_tensor(x, pending_add_.y, pending_add_.y_stride, pending_add_.rows, pending_add_.cols)) {
+            const eltwise_args add = take(pending_add_);
+            a.addend = add.b, a.addend_stride = add.b_stride;
+        }
         flush_pending();
         rounded_ = {};
         pending_norm_ = a;  // held: a matmul of y next rounds y in the same launch (see matmul)
@@ -251,7 +250,7 @@ public:
         a.freq_factors = freq_factors ? freq_factors->f32 : nullptr;
         rope_constants(r, a);
         rounded_ = {};
-        if (pending_rope_.x && rope_pairs_with(pending_rope_, a, x)) {
+        if (pending_rope_.x && rope_pairs_with(pending_rope_, a)) {
             pending_rope_.x2 = a.x, pending_rope_.stride2 = a.stride, pending_rope_.heads2 = a.heads;
             exec_.rope(take(pending_rope_));
             return;
@@ -263,7 +262,8 @@ public:
     void add(tensor& y, const tensor& x) {
         const auto lock = lock_op();
         same_shape(y, x, "add");
-        if (y.n_rows * y.n_cols) pending_add_ = {y.data, y.stride, x.data, x.stride, y.n_rows, y.n_cols};
+        if (y.n_rows * y.n_cols)
+            pending_add_ = {eltwise_op::add, y.data, y.stride, y.data, y.stride, x.data, x.stride, y.n_rows, y.n_cols, 0.0f};
     }
     void scale(tensor& x, float s) {
         const auto lock = lock_op();
@@ -279,7 +279,7 @@ public:
         // Held: the next transforms of other tensors with the same block (a layer's q, k, v) join it.
         const hadamard_more part{x.data, x.stride, x.n_rows, x.n_cols};
         if (pending_hadamard_.x && pending_hadamard_.block == block && pending_hadamard_.n_more < 2 &&
-            !hadamard_overlaps(pending_hadamard_, part)) {
+            !hadamard_touches(pending_hadamard_, rows_of(x))) {
             pending_hadamard_.more[pending_hadamard_.n_more++] = part;
             return;
         }
@@ -405,10 +405,7 @@ private:
         if (pending_hadamard_.x) exec_.hadamard(take(pending_hadamard_));
         if (pending_norm_.y) exec_.rms_norm(take(pending_norm_));
         if (pending_glu_.y) exec_.eltwise(take(pending_glu_));
-        if (pending_add_.rows) {
-            const held_add a = take(pending_add_);
-            exec_.eltwise({eltwise_op::add, a.y, a.y_stride, a.y, a.y_stride, a.x, a.x_stride, a.rows, a.cols, 0.0f});
-        }
+        if (pending_add_.y) exec_.eltwise(take(pending_add_));
     }
     // A held op's arguments, no longer held (before the executor sees them: whatever it throws).
     template <class Args>
@@ -417,48 +414,51 @@ private:
         held = {};
         return a;
     }
+    // The memory `rows` rows of `cols` floats, `stride` apart, span; two spans overlap or not.
+    struct row_span {
+        const float* begin;
+        const float* end;
+    };
+    static row_span rows_of(const float* p, std::size_t stride, std::size_t rows, std::size_t cols) {
+        return {p, p + (rows - 1) * stride + cols};
+    }
+    static row_span rows_of(const tensor& t) { return rows_of(t.data, t.stride, t.n_rows, t.n_cols); }
+    static bool overlap(row_span a, row_span b) { return a.begin < b.end && b.begin < a.end; }
+    // Whether t is exactly the rows a held op writes (the op's output is this op's input).
+    static bool is_tensor(const tensor& t, const float* p, std::size_t stride, std::size_t rows, std::size_t cols) {
+        return t.data == p && t.stride == stride && t.n_rows == rows && t.n_cols == cols;
+    }
+
     // Two ropes go in one launch when everything but the tensor is the same, and the tensors are
-    // apart (the second's rows do not overlap the first's).
-    static bool rope_pairs_with(const rope_args& p, const rope_args& a, const tensor& x) {
+    // apart.
+    static bool rope_pairs_with(const rope_args& p, const rope_args& a) {
         if (p.x2 || p.rows != a.rows || p.head_dim != a.head_dim || p.positions != a.positions || p.n_dims != a.n_dims ||
             p.neox != a.neox || p.theta_scale != a.theta_scale || p.freq_scale != a.freq_scale ||
             p.ext_factor != a.ext_factor || p.mscale != a.mscale || p.corr_low != a.corr_low ||
             p.corr_high != a.corr_high || p.freq_factors != a.freq_factors)
             return false;
-        const float* p_end = p.x + (p.rows - 1) * p.stride + p.heads * p.head_dim;
-        const float* x_end = x.data + (x.n_rows - 1) * x.stride + x.n_cols;
-        return !(x.data < p_end && p.x < x_end);
+        return !overlap(rows_of(p.x, p.stride, p.rows, p.heads * p.head_dim), rows_of(a.x, a.stride, a.rows, a.heads * a.head_dim));
     }
-
-    static bool hadamard_overlaps(const hadamard_args& h, const hadamard_more& p) {
-        auto apart = [&](const hadamard_more& q) {
-            const float* q_end = q.x + (q.rows - 1) * q.stride + q.cols;
-            const float* p_end = p.x + (p.rows - 1) * p.stride + p.cols;
-            return !(p.x < q_end && q.x < p_end);
-        };
-        if (!apart({h.x, h.stride, h.rows, h.cols})) return true;
+    // Whether rows overlap any tensor a held hadamard transforms.
+    static bool hadamard_touches(const hadamard_args& h, row_span rows) {
+        if (overlap(rows_of(h.x, h.stride, h.rows, h.cols), rows)) return true;
         for (int m = 0; m < h.n_more; ++m)
-            if (!apart(h.more[m])) return true;
+            if (overlap(rows_of(h.more[m].x, h.more[m].stride, h.more[m].rows, h.more[m].cols), rows)) return true;
         return false;
     }
 
     void flush_matmul() {
         if (pending_.n_parts) exec_.matmul(take(pending_));
     }
-    // The rows a part writes, as a byte range, against rows (stride apart) of another tensor.
-    static bool overlaps(const matmul_part& p, const float* x, std::size_t stride, std::size_t rows, std::size_t cols) {
-        const float* p_end = p.y + (rows - 1) * p.y_stride + p.w_rows;  // the same number of rows as x
-        const float* x_end = x + (rows - 1) * stride + cols;
-        return p.y < x_end && x < p_end;
-    }
     bool joins_pending(const weight& w, const rounded_rows& want, const matmul_part& part) const {
         if (pending_.n_parts == 0 || pending_.n_parts == max_matmul_parts || !(rounded_ == want) ||
             pending_.type != w.type || pending_.k != w.cols || pending_.w_row_bytes != w.row_bytes)
             return false;
-        if (overlaps(part, want.x, want.stride, want.rows, want.cols)) return false;
+        const row_span out = rows_of(part.y, part.y_stride, want.rows, part.w_rows);
+        if (overlap(out, rows_of(want.x, want.stride, want.rows, want.cols))) return false;
         for (int p = 0; p < pending_.n_parts; ++p) {
             const matmul_part& q = pending_.parts[p];
-            if (overlaps(part, q.y, q.y_stride, want.rows, q.w_rows)) return false;
+            if (overlap(out, rows_of(q.y, q.y_stride, want.rows, q.w_rows))) return false;
         }
         return true;
     }
@@ -468,13 +468,7 @@ private:
     memory act_;  // activation rows rounded for the matmul (reused by every matmul, stream-ordered)
     matmul_args pending_{};  // matmuls not yet given to the executor (n_parts of them)
     rope_args pending_rope_{};  // a rope not yet given to the executor (x set)
-    struct held_add {
-        float* y = nullptr;
-        std::size_t y_stride = 0;
-        const float* x = nullptr;
-        std::size_t x_stride = 0, rows = 0, cols = 0;
-    };
-    held_add pending_add_{};  // y += x not yet given to the executor (rows set)
+    eltwise_args pending_add_{};  // y += x (b) not yet given to the executor (y set)
     rms_norm_args pending_norm_{};  // a norm not yet given to the executor (y set)
     hadamard_args pending_hadamard_{};  // transforms not yet given to the executor (x set)
     eltwise_args pending_glu_{};    // a swiglu/geglu not yet given to the executor (y set)

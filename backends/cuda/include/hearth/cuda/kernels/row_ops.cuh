@@ -110,6 +110,15 @@ void run_rms_norm(Launch& launch, const rms_norm_args& a) {
     launch(rms_norm_kernel<>, dim3(static_cast<unsigned>(a.rows * a.segments)), dim3(threads), 0, a);
 }
 
+// Rotates the pairs of `heads` heads of one row with the block's cos/sin tables, a pair per thread in turn.
+__device__ __forceinline__ void rope_row(float* row, std::size_t heads, const rope_args& a, const float* cs, const float* sn) {
+    const std::size_t pairs = static_cast<std::size_t>(a.n_dims / 2);
+    for (std::size_t idx = threadIdx.x; idx < heads * pairs; idx += blockDim.x) {
+        const int p = static_cast<int>(idx % pairs);
+        rope_rotate(row + (idx / pairs) * a.head_dim, p, a.n_dims, a.neox, cs[p], sn[p]);
+    }
+}
+
 // One block per token: thread 0 walks the angles pair after pair (theta *= theta_scale, the CPU's
 // float recurrence), every thread then turns its pairs' angles into cos/sin, then rotates pairs of
 // all heads.
@@ -126,17 +135,8 @@ __global__ void rope_kernel(rope_args a) {
     for (int p = static_cast<int>(threadIdx.x); p < pairs; p += static_cast<int>(blockDim.x))
         rope_pair(a, theta[p], 2 * p, cs[p], sn[p]);
     __syncthreads();
-    float* row = a.x + i * a.stride;
-    for (std::size_t idx = threadIdx.x; idx < a.heads * static_cast<std::size_t>(pairs); idx += blockDim.x) {
-        const int p = static_cast<int>(idx % static_cast<std::size_t>(pairs));
-        rope_rotate(row + (idx / static_cast<std::size_t>(pairs)) * a.head_dim, p, a.n_dims, a.neox, cs[p], sn[p]);
-    }
-    if (!a.x2) return;
-    float* row2 = a.x2 + i * a.stride2;
-    for (std::size_t idx = threadIdx.x; idx < a.heads2 * static_cast<std::size_t>(pairs); idx += blockDim.x) {
-        const int p = static_cast<int>(idx % static_cast<std::size_t>(pairs));
-        rope_rotate(row2 + (idx / static_cast<std::size_t>(pairs)) * a.head_dim, p, a.n_dims, a.neox, cs[p], sn[p]);
-    }
+    rope_row(a.x + i * a.stride, a.heads, a, cs, sn);
+    if (a.x2) rope_row(a.x2 + i * a.stride2, a.heads2, a, cs, sn);
 }
 
 template <class Launch>
