@@ -147,7 +147,7 @@ inline void nibble_gemv_tile(const std::byte* w, std::size_t w_stride, const std
     __m256 acc[pairs], acc_hi[pairs];
     for (int p = 0; p < pairs; ++p) acc[p] = acc_hi[p] = _mm256_setzero_ps();
     __m128 acc_min = _mm_setzero_ps();  // lane r: sum over blocks of m_r * s_a
-    const auto pf = detail::next_tile_prefetcher::make<RM>(w, w_stride, nb);
+    const auto pf = detail::far_tile_prefetcher::make<RM>(w, w_stride, nb);
     for (std::size_t b = 0; b < nb; ++b) {
         pf.at(b);
         // Activations: elements 0..15 and 16..31 broadcast to both halves.

@@ -297,7 +297,7 @@ inline void q8_0_rows_tile(const std::byte* w, std::size_t w_stride, const std::
     for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const quant::block_q8_0*>(a + t * a_stride);
     __m128 acc[RN];
     for (int t = 0; t < RN; ++t) acc[t] = _mm_setzero_ps();
-    [[maybe_unused]] const auto pf = detail::next_tile_prefetcher::make<RM>(w, w_stride, nb);
+    [[maybe_unused]] const auto pf = detail::far_tile_prefetcher::make<RM>(w, w_stride, nb);
     for (std::size_t b = 0; b < nb; ++b) {
         if constexpr (Prefetch) pf.at(b);
         __m256i q[RM], abs[RM];

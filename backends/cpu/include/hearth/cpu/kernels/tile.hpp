@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -34,24 +35,55 @@ inline void prefetch_block_lines(const void* row, std::size_t b, std::size_t byt
     for (std::size_t o = (b * bytes + 63) / 64 * 64; o < (b + 1) * bytes; o += 64) prefetch_line(p + o);
 }
 
+// Asks for the line holding p to be brought into L2 only (prefetcht1 on x86, PLDL2KEEP on Arm).
+inline void prefetch_line_l2(const void* p) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 2);
+#else
+    (void)p;
+#endif
+}
+
 // GEMV reads its weights once, RM rows at a time: RM interleaved streams only a few KiB long
 // each, too short for the hardware prefetchers to run ahead, so without help every tile waits
 // for DRAM and the multiply-adds do not overlap the memory traffic (measured: a q4_0 GEMV ran at
-// 1/(1/compute + 1/bandwidth)). A thread's rows are contiguous, so the next tile is the next
-// RM * w_stride bytes: each block step of the current tile requests the next tile's bytes at the
-// same pace, which keeps one tile of reads in flight ahead of the arithmetic.
-struct next_tile_prefetcher {
-    const char* next;
-    std::size_t step;  // bytes of the next tile per block step
+// 1/(1/compute + 1/bandwidth)). A thread's rows are contiguous, so the tiles ahead are the next
+// RM * w_stride bytes and the ones after: each block step of the current tile requests the
+// tile ahead's bytes at the same pace (each line once), which keeps that much in flight ahead of
+// the arithmetic.
+//
+// How far ahead, and into which cache, depends on the kernel (Zen 4, one thread). The
+// byte-streaming GEMVs (the q4_0/q4_1 pair tile, q8_0's rows tile) run faster when the tile after
+// next is requested into L2 only: one core's L1 has few miss buffers, and prefetches into L1
+// held them against the kernel's own loads. bench_kernels --only gemv, 256 MB per matrix, three
+// runs side by side: q4_0 18.7-18.9 -> 22.5-23.1 GB/s, q4_1 16.9 -> 19.9-21.1, q8_0 19.1-20.6 ->
+// 24.5-26.9; hearth bench tg128 on TinyLlama shapes, three alternating runs: Q4_0 27.1-29.8 ->
+// 29.0-31.9 t/s, Q8_0 17.6-17.8 -> 19.9-22.5. The q4_K/q5_K GEMV, which does more work per byte,
+// lost a sixth of its decode speed that way (Q4_K_M 33 -> 27.5 t/s), and q6_K's block tile
+// gained nothing: they keep the next tile, into L1. Three or four tiles ahead were no faster
+// than two; one tile ahead into L2 was slower for q4_K and q6_K.
+enum class prefetch_reach { next_tile_into_l1, tile_after_next_into_l2 };
+
+template <prefetch_reach Reach = prefetch_reach::next_tile_into_l1>
+struct tile_prefetcher {
+    static constexpr bool far = Reach == prefetch_reach::tile_after_next_into_l2;
+    const char* ahead;
+    std::size_t step;  // bytes of the tile ahead per block step
     template <int RM>
-    static next_tile_prefetcher make(const std::byte* w, std::size_t w_stride, std::size_t nb) noexcept {
-        return {reinterpret_cast<const char*>(w) + RM * w_stride, nb ? RM * w_stride / nb : 0};
+    static tile_prefetcher make(const std::byte* w, std::size_t w_stride, std::size_t nb) noexcept {
+        return {reinterpret_cast<const char*>(w) + (far ? 2 : 1) * RM * w_stride, nb ? RM * w_stride / nb : 0};
     }
+    // The lines whose start falls in [b * step, (b + 1) * step) of the tile ahead.
     void at(std::size_t b) const noexcept {
-        const char* p = next + b * step;
-        for (std::size_t o = 0; o < step; o += 64) prefetch_line(p + o);
+        const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(ahead) + b * step;
+        for (std::uintptr_t line = (begin + 63) & ~std::uintptr_t{63}; line < begin + step; line += 64) {
+            if constexpr (far) prefetch_line_l2(reinterpret_cast<const void*>(line));
+            else prefetch_line(reinterpret_cast<const void*>(line));
+        }
     }
 };
+using next_tile_prefetcher = tile_prefetcher<prefetch_reach::next_tile_into_l1>;
+using far_tile_prefetcher = tile_prefetcher<prefetch_reach::tile_after_next_into_l2>;
 
 // Outputs y[t * y_stride + r] for r < RM, t < RN: RM weight rows (w_stride bytes apart) times RN
 // activation rows (a_stride bytes apart), each nb blocks long. prepared_of(r, b, block) gives
