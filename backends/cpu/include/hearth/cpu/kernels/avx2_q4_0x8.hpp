@@ -98,7 +98,7 @@ struct q4_0x8 {
                      std::size_t nb, float* y) noexcept {
         const __m256i low_nibbles = _mm256_set1_epi8(0x0f);
         const std::byte* w4 = w + 4 * ws;
-        const auto pf = detail::next_tile_prefetcher::make<8>(w, ws, nb);
+        const auto pf = detail::far_tile_prefetcher::make<8>(w, ws, nb);
         __m256 acc = _mm256_setzero_ps();
         for (std::size_t b = 0; b < nb; ++b) {
             pf.at(b);

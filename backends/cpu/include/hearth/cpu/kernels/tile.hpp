@@ -53,12 +53,14 @@ inline void prefetch_line_l2(const void* p) noexcept {
 // the arithmetic.
 //
 // How far ahead, and into which cache, depends on the kernel (Zen 4, one thread). The
-// byte-streaming GEMVs (the q4_0/q4_1 pair tile, q8_0's rows tile) run faster when the tile after
-// next is requested into L2 only: one core's L1 has few miss buffers, and prefetches into L1
-// held them against the kernel's own loads. bench_kernels --only gemv, 256 MB per matrix, three
+// byte-streaming GEMVs (the q4_0/q4_1 pair tile, q4_0x8's 8-row GEMV on AVX2, q8_0's rows tile)
+// run faster when the tile after next is requested into L2 only: one core's L1 has few miss
+// buffers, and prefetches into L1 held them against the kernel's own loads. bench_kernels --only gemv, 256 MB per matrix, three
 // runs side by side: q4_0 18.7-18.9 -> 22.5-23.1 GB/s, q4_1 16.9 -> 19.9-21.1, q8_0 19.1-20.6 ->
 // 24.5-26.9; hearth bench tg128 on TinyLlama shapes, three alternating runs: Q4_0 27.1-29.8 ->
-// 29.0-31.9 t/s, Q8_0 17.6-17.8 -> 19.9-22.5. The q4_K/q5_K GEMV, which does more work per byte,
+// 29.0-31.9 t/s, Q8_0 17.6-17.8 -> 19.9-22.5. Built for AVX2 (-march=x86-64-v3) on the same
+// machine, q4_0x8's GEMV 12.3-12.5 -> 17.0-23.3 GB/s and Q4_0 tg64 22.2-24.7 -> 26.3-31.1 t/s on
+// one thread, 34.9-37.4 -> 42.0-44.9 on two. The q4_K/q5_K GEMV, which does more work per byte,
 // lost a sixth of its decode speed that way (Q4_K_M 33 -> 27.5 t/s), and q6_K's block tile
 // gained nothing: they keep the next tile, into L1. Three or four tiles ahead were no faster
 // than two; one tile ahead into L2 was slower for q4_K and q6_K.
