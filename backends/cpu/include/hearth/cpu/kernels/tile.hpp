@@ -19,9 +19,12 @@ HEARTH_NAMESPACE_BEGIN
 namespace cpu::detail {
 
 // Asks the cache for the line holding p (a hint: never faults, also past the end of a mapping).
+// Locality 3 brings it into every level (prefetcht0); 2 into L2 and beyond only (prefetcht1 on
+// x86, PLDL2KEEP on Arm).
+template <int Locality = 3>
 inline void prefetch_line(const void* p) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(p, 0, 3);
+    __builtin_prefetch(p, 0, Locality);
 #else
     (void)p;
 #endif
@@ -33,15 +36,6 @@ inline void prefetch_line(const void* p) noexcept {
 inline void prefetch_block_lines(const void* row, std::size_t b, std::size_t bytes) noexcept {
     const char* p = static_cast<const char*>(row);
     for (std::size_t o = (b * bytes + 63) / 64 * 64; o < (b + 1) * bytes; o += 64) prefetch_line(p + o);
-}
-
-// Asks for the line holding p to be brought into L2 only (prefetcht1 on x86, PLDL2KEEP on Arm).
-inline void prefetch_line_l2(const void* p) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(p, 0, 2);
-#else
-    (void)p;
-#endif
 }
 
 // GEMV reads its weights once, RM rows at a time: RM interleaved streams only a few KiB long
@@ -79,8 +73,7 @@ struct tile_prefetcher {
     void at(std::size_t b) const noexcept {
         const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(ahead) + b * step;
         for (std::uintptr_t line = (begin + 63) & ~std::uintptr_t{63}; line < begin + step; line += 64) {
-            if constexpr (far) prefetch_line_l2(reinterpret_cast<const void*>(line));
-            else prefetch_line(reinterpret_cast<const void*>(line));
+            prefetch_line<far ? 2 : 3>(reinterpret_cast<const void*>(line));
         }
     }
 };
