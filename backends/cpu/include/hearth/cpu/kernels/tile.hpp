@@ -60,20 +60,31 @@ inline void prefetch_block_lines(const void* row, std::size_t b, std::size_t byt
 // than two; one tile ahead into L2 was slower for q4_K and q6_K.
 enum class prefetch_reach { next_tile_into_l1, tile_after_next_into_l2 };
 
+// Reach tile_after_next_into_l2 applies to tiles of at least far_tile_min_bytes; shorter ones
+// (SmolLM2-135M's 576-wide rows: a 1.4 KiB q4_1 tile) take the next tile into L1 after all,
+// since two short tiles ahead into L2 arrived no earlier and each load then waited on L2
+// (SmolLM2 Q4_1 tg128 on 2 threads, alternating runs: far reach everywhere 188-210 t/s, with this
+// floor 205-216, next tile only 204-221; TinyLlama's 2048-wide q4_0 tile is 4.5 KiB and keeps
+// its gain: Q4_0 tg64 on 1 thread 30.8-31.3 against 25.9-28.1).
+inline constexpr std::size_t far_tile_min_bytes = 4096;
+
 template <prefetch_reach Reach = prefetch_reach::next_tile_into_l1>
 struct tile_prefetcher {
-    static constexpr bool far = Reach == prefetch_reach::tile_after_next_into_l2;
     const char* ahead;
     std::size_t step;  // bytes of the tile ahead per block step
+    bool far;
     template <int RM>
     static tile_prefetcher make(const std::byte* w, std::size_t w_stride, std::size_t nb) noexcept {
-        return {reinterpret_cast<const char*>(w) + (far ? 2 : 1) * RM * w_stride, nb ? RM * w_stride / nb : 0};
+        const std::size_t tile = RM * w_stride;
+        const bool far = Reach == prefetch_reach::tile_after_next_into_l2 && tile >= far_tile_min_bytes;
+        return {reinterpret_cast<const char*>(w) + (far ? 2 : 1) * tile, nb ? tile / nb : 0, far};
     }
     // The lines whose start falls in [b * step, (b + 1) * step) of the tile ahead.
     void at(std::size_t b) const noexcept {
         const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(ahead) + b * step;
         for (std::uintptr_t line = (begin + 63) & ~std::uintptr_t{63}; line < begin + step; line += 64) {
-            prefetch_line<far ? 2 : 3>(reinterpret_cast<const void*>(line));
+            if (far) prefetch_line<2>(reinterpret_cast<const void*>(line));
+            else prefetch_line<3>(reinterpret_cast<const void*>(line));
         }
     }
 };
