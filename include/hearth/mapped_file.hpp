@@ -7,6 +7,7 @@
 #include <hearth/error.hpp>
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <span>
@@ -61,6 +62,12 @@ public:
     // A paging hint to the OS (read-ahead for a sequential scan, none for random lookups).
     // Purely advisory: failure changes nothing observable, so it is swallowed.
     void advise(access how) const noexcept;
+
+    // Takes the whole pages inside `range` (a part of bytes()) out of this process's resident
+    // memory, for data a backend has copied and will not read here again. The mapping stays
+    // valid: a later read pages the same bytes back in from the file (the page cache keeps them).
+    // Advisory like advise(): a failure changes nothing observable and is swallowed.
+    void release(std::span<const std::byte> range) const noexcept;
 
 private:
     void unmap() noexcept;
@@ -117,6 +124,10 @@ inline void mapped_file::advise(access how) const noexcept {
     ::PrefetchVirtualMemory(::GetCurrentProcess(), 1, &range, 0);
 }
 
+inline void mapped_file::release(std::span<const std::byte>) const noexcept {
+    // Windows trims a process's working set by itself; nothing to ask for here.
+}
+
 inline void mapped_file::unmap() noexcept {
     if (data_) ::UnmapViewOfFile(data_);
     data_ = nullptr;
@@ -165,6 +176,16 @@ inline void mapped_file::advise(access how) const noexcept {
     case access::willneed: advice = MADV_WILLNEED; break;
     }
     ::madvise(const_cast<std::byte*>(data_), size_, advice);
+}
+
+inline void mapped_file::release(std::span<const std::byte> range) const noexcept {
+    if (!data_ || range.data() < data_ || range.data() + range.size() > data_ + size_) return;
+    // MADV_DONTNEED on a read-only private file mapping drops the page table entries only: the
+    // pages were never written, so a later touch maps the file's bytes again.
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto first = (reinterpret_cast<std::uintptr_t>(range.data()) + page - 1) / page * page;
+    const auto last = (reinterpret_cast<std::uintptr_t>(range.data()) + range.size()) / page * page;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 inline void mapped_file::unmap() noexcept {

@@ -1,7 +1,9 @@
 #pragma once
 // hearth::cpu::backend<Arch>: the CPU backend. Every op runs at once, on the calling thread and
-// the backend's thread pool. Weights are views into the file mapping (no copy); activations are
-// f32 row-major host tensors; the KV cache is host memory in the session's dtypes.
+// the backend's thread pool. Weights are views into the file mapping (no copy), except where the
+// arch's kernels read a repacked layout much faster (x86 q4_0: packed_q4_0.hpp), which load()
+// copies into once (options::repack); activations are f32 row-major host tensors; the KV cache is
+// host memory in the session's dtypes.
 #include <hearth/backend.hpp>
 #include <hearth/cpu/arch.hpp>
 #include <hearth/cpu/attention.hpp>
@@ -34,16 +36,22 @@ struct host_tensor {
     float* row(std::size_t i) const { return data + i * stride; }
 };
 
-// A weight as the file has it, plus an f32 copy for small vectors stored in another type.
+// A weight as the file has it (or repacked), plus an f32 copy for small vectors stored in another
+// type.
 struct host_weight {
     matrix_view matrix{};            // rows x cols in the file's dtype (1 row for vectors)
     const float* f32 = nullptr;      // the values as f32, for vectors (norm weights, biases)
     std::shared_ptr<std::vector<float>> owned;  // backing for f32 when the file's type is not f32
+    std::shared_ptr<std::byte[]> repacked;      // backing for matrix when it is not the file's layout
     std::size_t elements() const { return matrix.rows * matrix.cols; }
 };
 
 struct options {
     unsigned threads = 0;  // 0: one per hardware thread
+    // Copy the weights whose kernels read a repacked layout faster into that layout at load (x86
+    // q4_0: decode 1.3x on one core). false keeps every weight a view into the file mapping
+    // (zero copy, pages shared between processes that map the same file).
+    bool repack = true;
 };
 
 template <class Arch = native_arch>
@@ -55,7 +63,8 @@ public:
 
     explicit backend(options o = {})
         : pool_(o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency())),
-          mm_{pool_} {}
+          mm_{pool_},
+          repack_(o.repack) {}
     backend(const backend&) = delete;
     backend& operator=(const backend&) = delete;
 
@@ -68,6 +77,8 @@ public:
         weight w;
         const std::size_t cols = t.ne[0], rows = t.rows();
         w.matrix = matrix_view{t.type, rows, cols, t.data.data(), t.row_bytes()};
+        if (repack_ && rows > 1 && kernels<Arch>::packed_layout(t.type, rows, cols) == weight_layout::q4_0x8)
+            repack_q4_0x8(w, t);
         if (rows == 1) {  // vectors are read element-wise by the ops: give them as f32
             if (t.type == dtype::f32) {
                 w.f32 = reinterpret_cast<const float*>(t.data.data());
@@ -79,6 +90,9 @@ public:
         }
         return w;
     }
+    // Whether w is a copy that no longer reads the file mapping (the model then releases the
+    // mapping's pages under it).
+    bool copied(const weight& w) const noexcept { return w.repacked != nullptr; }
     tensor alloc(std::size_t rows, std::size_t cols) {
         tensor t;
         t.storage = std::shared_ptr<float[]>(new float[std::max<std::size_t>(1, rows * cols)]());
@@ -157,6 +171,25 @@ public:
     }
 
 private:
+    // The q4_0 matrix t into groups of 8 interleaved rows, the groups split over the pool.
+    void repack_q4_0x8(weight& w, const gguf::tensor_view& t) {
+        const std::size_t nb = w.matrix.cols / 32, groups = w.matrix.rows / q4_0x8_packing::rows;
+        const std::size_t bytes = groups * q4_0x8_packing::group_bytes(nb);
+        constexpr std::align_val_t line{64};
+        std::shared_ptr<std::byte[]> buf(static_cast<std::byte*>(::operator new[](bytes, line)),
+                                         [](std::byte* p) { ::operator delete[](p, line); });
+        std::lock_guard<std::mutex> lock(scratch_mutex_);  // the pool serves one caller at a time
+        pool_.parallel_for(
+            groups,
+            [&](unsigned, std::size_t g0, std::size_t g1) {
+                q4_0x8_packing::pack(t.data.data(), t.row_bytes(), nb, g0, g1, buf.get());
+            },
+            1);
+        w.matrix.data = buf.get();
+        w.matrix.layout = weight_layout::q4_0x8;
+        w.repacked = std::move(buf);
+    }
+
     // Row-wise ops: one row per token; split across the pool only when there are many.
     template <class F>
     void for_rows(std::size_t n, F&& f) {
@@ -175,6 +208,7 @@ private:
     std::mutex scratch_mutex_;
     matmul_context mm_;
     std::vector<attention_scratch> attn_scratch_;
+    bool repack_ = true;
 };
 
 }  // namespace cpu

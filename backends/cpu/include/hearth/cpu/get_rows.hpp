@@ -4,9 +4,11 @@
 #include <hearth/cpu/kernels/format.hpp>
 #include <hearth/cpu/kernels/scalar.hpp>
 #include <hearth/cpu/matrix_view.hpp>
+#include <hearth/cpu/packed_q4_0.hpp>
 #include <hearth/error.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu {
@@ -32,7 +34,16 @@ void get_rows(const matrix_view& table, const std::int32_t* ids, std::size_t n, 
             throw error(errc::out_of_range, "get_rows: id " + std::to_string(ids[i]) + " at position " +
                                                 std::to_string(i) + " is outside the table's " +
                                                 std::to_string(table.rows) + " rows");
-        dequantize_row(table.type, table.row(static_cast<std::size_t>(ids[i])), out + i * out_stride, table.cols);
+        const auto r = static_cast<std::size_t>(ids[i]);
+        if (table.layout == weight_layout::q4_0x8) {
+            thread_local std::vector<quant::block_q4_0> blocks;  // the row back in the file's layout
+            const std::size_t nb = table.cols / 32;
+            blocks.resize(nb);
+            q4_0x8_packing::unpack_row(table.data, nb, r, blocks.data());
+            quant::dequantize(blocks.data(), out + i * out_stride, nb);
+        } else {
+            dequantize_row(table.type, table.row(r), out + i * out_stride, table.cols);
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 #include <hearth/cpu/kernels/avx2_k4x8.hpp>
 #include <hearth/cpu/kernels/avx2_kquants.hpp>
 #include <hearth/cpu/kernels/avx2_q4_0x8.hpp>
+#include <hearth/cpu/kernels/avx2_q4_0x8_packed.hpp>
 #include <hearth/cpu/kernels/avx2_q8_0x16.hpp>
 #include <hearth/cpu/kernels/avx2_legacy.hpp>
 #include <hearth/cpu/kernels/avx2_gemv.hpp>
@@ -43,6 +44,9 @@ template <> struct format<avx2, dtype::f16> { using policy = detail::hwy_float_p
 template <> struct format<avx2, dtype::bf16> { using policy = detail::hwy_float_policy<dtype::bf16, 4, 4, 3>; };
 template <> struct format<avx2, dtype::q4_0> {
     using policy = avx2_detail::q4_0x8_policy<avx2_detail::avx2_ops, avx2_detail::q4_0_kernel<>, 4, 4, 4, 4>;
+    // Weights the backend repacks at load (weight_layout::q4_0x8) take these kernels.
+    using packed_policy =
+        avx2_detail::q4_0x8_packed_policy<avx2_detail::avx2_ops, avx2_detail::q4_0x8_packed_gemm<avx2_detail::avx2_ops, 4>>;
 };
 template <> struct format<avx2, dtype::q4_1> {
     using policy = avx2_detail::nibble_policy<avx2_detail::avx2_ops, avx2_detail::q4_1_kernel<>, 4, 4, 3, false>;

@@ -54,6 +54,7 @@ template <template <class> class K> using vnni = K<vnni_ops>;
 template <> struct format<avx512, dtype::q4_0> {
     using policy = avx512_detail::q4_0x16_policy<
         avx2_detail::q4_0x8_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_0_kernel>, 4, 4, 4, 8, false>, 8>;
+    using packed_policy = avx2_detail::q4_0x8_packed_policy<avx512_detail::vnni_ops, avx512_detail::q4_0x16_packed_gemm<avx512_detail::vnni_ops, 8>>;
 };
 template <> struct format<avx512, dtype::q4_1> {
     using policy = avx2_detail::nibble_policy<avx512_detail::vnni_ops, avx512_detail::vnni<avx2_detail::q4_1_kernel>, 4, 4, 4, false>;

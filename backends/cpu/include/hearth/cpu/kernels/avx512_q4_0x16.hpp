@@ -12,6 +12,7 @@
 // float sum per row and block, blocks in order. So every row's output has the same bits as
 // through q4_0x8 (and the 8-row GEMV).
 #include <hearth/cpu/kernels/avx2_q4_0x8.hpp>
+#include <hearth/cpu/kernels/avx2_q4_0x8_packed.hpp>
 
 HEARTH_NAMESPACE_BEGIN
 namespace cpu::avx512_detail {
@@ -96,6 +97,44 @@ struct q4_0x16_policy : Base {
                 });
         }
         if (r < r1) Base::gemm_chunk(w, ws, r, r1, a, as, n_tokens, nb, y, ys, side);
+    }
+};
+
+// q4_0's GEMM over weights repacked at load (weight_layout::q4_0x8): two groups of 8 rows at a
+// time unpacked into q4_0x16's blocks (the low and high halves of each register), an odd last
+// group through q4_0x8's tiles.
+template <class I, int RN>
+struct q4_0x16_packed_gemm {
+    using tile_fn = void (*)(const q4_0x16_block*, const std::byte*, std::size_t, const avx2_detail::nibble_gemm_side*,
+                             std::size_t, float*, std::size_t, const detail::next_tile_prefetcher*);
+    static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
+        return std::array<tile_fn, RN>{&q4_0x16::template tile<static_cast<int>(N) + 1>...};
+    }(std::make_index_sequence<RN>{});
+
+    static void run(const std::byte* packed, std::size_t nb, std::size_t g0, std::size_t g1, const std::byte* a,
+                    std::size_t as, std::size_t n_tokens, const avx2_detail::nibble_gemm_side* side, float* y,
+                    std::size_t ys) {
+        using kernels = avx2_detail::q4_0x8_packed_kernels;
+        thread_local std::vector<q4_0x16_block> buf;
+        if (buf.size() < nb) buf.resize(nb);
+        std::size_t g = g0;
+        for (; g + 2 <= g1; g += 2) {
+            const std::byte* low = kernels::packing::group(packed, nb, g);
+            const std::byte* high = kernels::packing::group(packed, nb, g + 1);
+            for (std::size_t b = 0; b < nb; ++b) {
+                avx2_detail::q4_0x8_block lo, hi;
+                kernels::unpack(low, nb, b, lo);
+                kernels::unpack(high, nb, b, hi);
+                for (int c = 0; c < 8; ++c) buf[b].q[c] = _mm512_inserti64x4(_mm512_castsi256_si512(lo.q[c]), hi.q[c], 1);
+                buf[b].d = _mm512_insertf32x8(_mm512_castps256_ps512(lo.d), hi.d, 1);
+            }
+            for (std::size_t t = 0; t < n_tokens; t += RN) {
+                const std::size_t n = std::min<std::size_t>(RN, n_tokens - t);
+                tiles[n - 1](buf.data(), a + t * as, as, side + t * nb, nb, y + t * ys + 8 * (g - g0), ys, nullptr);
+            }
+        }
+        if (g < g1)
+            kernels::gemm_groups<I, 8>(packed, nb, g, g1, a, as, n_tokens, side, y + 8 * (g - g0), ys);
     }
 };
 

@@ -7,6 +7,8 @@
 #include <hearth/cpu/kernels/scalar.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <hearth/cpu/matrix_view.hpp>
+#include <hearth/cpu/packed_q4_0.hpp>
+#include <hearth/error.hpp>
 #include <hearth/cpu/scratch.hpp>
 #if defined(HEARTH_CPU_AVX2)
 #include <hearth/cpu/kernels/avx2.hpp>
@@ -21,7 +23,22 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cpu {
 
+// The policy of q4_0 weights the backend repacked at load (weight_layout::q4_0x8), where the arch
+// has one (x86: packed_q4_0.hpp says why).
+template <class Arch>
+concept packs_q4_0 = requires { typename resolve_format<Arch, dtype::q4_0>::type::packed_policy; };
+
 template <class Arch> struct kernels {
+    // The layout the backend should repack a weight of type t and shape rows x cols into at load
+    // (weight_layout::file: read it in place).
+    static weight_layout packed_layout(dtype t, std::size_t rows, std::size_t cols) {
+        if constexpr (packs_q4_0<Arch>) {
+            if (t == dtype::q4_0 && rows >= q4_0x8_packing::rows && rows % q4_0x8_packing::rows == 0 && cols % 32 == 0)
+                return weight_layout::q4_0x8;
+        }
+        return weight_layout::file;
+    }
+
     // What policy P's tiles count along K: elements (float formats) or blocks.
     template <class P> static std::size_t k_units_of(const matrix_view& W) {
         return P::counts_elements ? W.cols : W.cols / quant::traits_block_elems(W.type);
@@ -66,11 +83,29 @@ template <class Arch> struct kernels {
     // make_token_side filled them (null when W's policy derives nothing, or for one token).
     static void rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a, std::size_t a_stride,
                      std::size_t n_tokens, float* y, std::size_t y_stride, const std::byte* side = nullptr) {
+        if (W.layout != weight_layout::file) return packed_rows(W, r0, r1, a, a_stride, n_tokens, y, y_stride);
         visit_weight_type(W.type, [&](auto tc) {
             using P = policy_of<Arch, decltype(tc)::value>;
             detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units_of<P>(W), y,
                                   y_stride, side);
         });
+    }
+
+    // rows() of a repacked matrix: whole groups of 8 rows.
+    static void packed_rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a,
+                            std::size_t a_stride, std::size_t n_tokens, float* y, std::size_t y_stride) {
+        constexpr std::size_t g = q4_0x8_packing::rows;
+        if (W.layout != weight_layout::q4_0x8 || W.type != dtype::q4_0 || r0 % g || r1 % g)
+            throw error(errc::invalid_argument, "cpu matmul: a repacked weight is read in whole groups of 8 q4_0 rows");
+        if constexpr (packs_q4_0<Arch>) {
+            using P = typename resolve_format<Arch, dtype::q4_0>::type::packed_policy;
+            const std::size_t nb = W.cols / 32;
+            if (n_tokens == 1) return P::packed_gemv(W.data, nb, r0 / g, r1 / g, a, y + r0);
+            P::packed_gemm(W.data, nb, r0 / g, r1 / g, a, a_stride, n_tokens, y + r0, y_stride);
+        } else {
+            throw error(errc::unsupported, std::string("cpu matmul: ") + arch_name<Arch> +
+                                               " has no kernel for repacked q4_0 weights (repack for the arch that reads them)");
+        }
     }
 
     // One dot product of a weight row with an activation row of k elements (tests): the GEMV
