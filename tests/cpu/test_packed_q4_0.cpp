@@ -54,6 +54,19 @@ TEST_CASE("packed q4_0: a row unpacks to the file's blocks", "[cpu][packed]") {
     }
 }
 
+TEST_CASE("packed q4_0: the arch's packing writes the scalar packing's bytes", "[cpu][packed]") {
+    for (std::size_t rows : {8u, 32u}) {
+        const std::size_t k = 160, nb = k / 32, ws = hearth::row_bytes(dtype::q4_0, k);
+        const auto w = make_q4_0(rows, k, 17);
+        const auto want = pack(w, rows, k);
+        std::vector<std::byte> got(w.size());
+        // Two calls over halves of the groups, as the backend's threads make them.
+        hc::kernels<arch>::pack_q4_0x8(w.data(), ws, nb, 0, rows / 16, got.data());
+        hc::kernels<arch>::pack_q4_0x8(w.data(), ws, nb, rows / 16, rows / 8, got.data());
+        REQUIRE(got == want);
+    }
+}
+
 TEST_CASE("packed q4_0: the scalar twin computes the q4_0 dot of each row", "[cpu][packed]") {
     const std::size_t rows = 8, k = 256, nb = k / 32;
     const auto w = make_q4_0(rows, k, 11);
@@ -155,7 +168,7 @@ TEST_CASE("packed q4_0: get_rows reads a packed table as the file's", "[cpu][pac
     CHECK_THROWS_AS(hc::get_rows<arch>(packed, bad, 1, got.data(), k), hearth::error);
 }
 
-TEST_CASE("packed q4_0: the backend repacks q4_0 matrices at load where its kernels read them", "[cpu][packed]") {
+TEST_CASE("packed q4_0: the backend repacks a q4_0 matrix on its first one-token matmul", "[cpu][packed]") {
     const bool packs = hc::kernels<arch>::packed_layout(dtype::q4_0, 8, 64) == hc::weight_layout::q4_0x8;
     auto view_of = [](const std::vector<std::byte>& bytes, dtype t, std::uint64_t rows, std::uint64_t cols) {
         return hearth::gguf::tensor_view{"w", t, 2, {cols, rows, 1, 1}, 0, bytes};
@@ -164,27 +177,32 @@ TEST_CASE("packed q4_0: the backend repacks q4_0 matrices at load where its kern
     const auto w16 = make_q4_0(16, k, 21), w12 = make_q4_0(12, k, 22);
     hc::backend<arch> repacking(hc::options{.threads = 2});
     hc::backend<arch> in_place(hc::options{.threads = 2, .repack = false});
-
     const auto a = repacking.load(view_of(w16, dtype::q4_0, 16, k));
-    CHECK(repacking.copied(a) == packs);
-    CHECK(a.matrix.layout == (packs ? hc::weight_layout::q4_0x8 : hc::weight_layout::file));
     const auto b = in_place.load(view_of(w16, dtype::q4_0, 16, k));
-    CHECK_FALSE(in_place.copied(b));
+    const auto c = repacking.load(view_of(w12, dtype::q4_0, 12, k));  // rows not whole groups of 8
     CHECK(b.matrix.data == w16.data());
-    // Rows not a multiple of 8 stay in the file's layout.
-    const auto c = repacking.load(view_of(w12, dtype::q4_0, 12, k));
-    CHECK_FALSE(repacking.copied(c));
 
-    // Both give the same logits, within the rounding bound (their float orders differ).
-    const std::size_t n = 3;
-    const auto x = cpu_test::random_floats(n * k, 4, -2.0f, 2.0f);
-    auto run = [&](hc::backend<arch>& be, const hc::host_weight& wt) {
+    auto run = [&](hc::backend<arch>& be, const hc::host_weight& wt, std::size_t n, const std::vector<float>& x,
+                   std::size_t rows) {
         auto in = be.alloc(n, k);
-        std::memcpy(in.data, x.data(), x.size() * sizeof(float));
-        auto out = be.alloc(n, 16);
+        std::memcpy(in.data, x.data(), n * k * sizeof(float));
+        auto out = be.alloc(n, rows);
         be.matmul(wt, in, out);
-        return std::vector<float>(out.data, out.data + n * 16);
+        return std::vector<float>(out.data, out.data + n * rows);
     };
-    const auto ya = run(repacking, a), yb = run(in_place, b);
-    for (std::size_t i = 0; i < ya.size(); ++i) REQUIRE(cpu_test::close(ya[i], yb[i], std::fabs(yb[i]) + 1.0, 1e-4));
+    const auto x = cpu_test::random_floats(3 * k, 4, -2.0f, 2.0f);
+    // A prompt reads the file's rows: no copy yet, and the same bits as without repacking.
+    CHECK(run(repacking, a, 3, x, 16) == run(in_place, b, 3, x, 16));
+    CHECK_FALSE(a.repacked());
+    // The first token copies it where the arch's kernels read the packed layout.
+    const auto one = run(repacking, a, 1, x, 16);
+    CHECK(a.repacked() == packs);
+    CHECK_FALSE(b.repacked());
+    run(repacking, c, 1, x, 12);
+    CHECK_FALSE(c.repacked());
+    // From then on prompts and tokens read the copy: one token the same bits in a batch, and
+    // within the rounding bound of the file's layout (a different float order).
+    const auto batch = run(repacking, a, 3, x, 16), file = run(in_place, b, 3, x, 16);
+    for (std::size_t r = 0; r < 16; ++r) REQUIRE(batch[r] == one[r]);
+    for (std::size_t i = 0; i < batch.size(); ++i) REQUIRE(cpu_test::close(batch[i], file[i], std::fabs(file[i]) + 1.0, 1e-4));
 }

@@ -41,6 +41,9 @@ struct tensor_view {
     std::array<std::uint64_t, 4> ne;  // ggml order: ne[0] = row length (contiguous), unused dims = 1
     std::uint64_t offset;             // from the start of the data section
     std::span<const std::byte> data;  // points into the mapping; size = exact byte size
+    // The file mapping data lies in, or null for a file parsed from memory; valid while the
+    // gguf::file that made this view lives (a backend that copies the bytes may release its pages).
+    const mapped_file* mapping = nullptr;
 
     std::uint64_t elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
     std::uint64_t rows() const { return ne[1] * ne[2] * ne[3]; }
@@ -154,6 +157,7 @@ inline std::string hex_bytes(std::span<const std::byte> b) {
 inline file file::open(const std::filesystem::path& path) {
     auto map = std::make_shared<const mapped_file>(mapped_file::open(path));
     file f = parse(map->bytes(), path.string());
+    for (auto& t : f.tensors_) t.mapping = map.get();
     f.map_ = std::move(map);
     return f;
 }

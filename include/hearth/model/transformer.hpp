@@ -16,7 +16,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 HEARTH_NAMESPACE_BEGIN
@@ -35,27 +34,15 @@ public:
         const model_tensors t = find_model_tensors(f, config_);
         std::uint64_t total = 0, done = 0;
         for (const auto& v : f.tensors()) total += v.data.size();
-        // A backend that copied a weight (into another layout, or another memory) does not read
-        // its bytes in the mapping again: their pages leave this process's resident memory.
-        auto copied = [&](const weight& w) {
-            if constexpr (requires { b.copied(w); }) return b.copied(w);
-            else return false;
-        };
         auto load = [&](const gguf::tensor_view& v) {
             weight w = b.load(v);
-            if (copied(w) && f.mapping()) f.mapping()->release(v.data);
             done += v.data.size();
             if (load_progress) load_progress(done, total);
             return w;
         };
         tok_embd_ = load(*t.tok_embd);
         output_norm_ = load(*t.output_norm);
-        // Tied: counted once, and a copy is shared, not made twice.
-        output_ = t.output != t.tok_embd ? load(*t.output) : [&]() -> weight {
-            if constexpr (std::is_copy_constructible_v<weight>)
-                if (copied(tok_embd_)) return tok_embd_;
-            return b.load(*t.output);
-        }();
+        output_ = t.output == t.tok_embd ? b.load(*t.output) : load(*t.output);  // tied: counted once
         if (t.rope_freqs) rope_freqs_ = load(*t.rope_freqs);
         if (t.rope_factors_long) rope_long_ = load(*t.rope_factors_long);
         if (t.rope_factors_short) rope_short_ = load(*t.rope_factors_short);

@@ -1,9 +1,9 @@
 #pragma once
 // hearth::cpu::backend<Arch>: the CPU backend. Every op runs at once, on the calling thread and
 // the backend's thread pool. Weights are views into the file mapping (no copy), except where the
-// arch's kernels read a repacked layout much faster (x86 q4_0: packed_q4_0.hpp), which load()
-// copies into once (options::repack); activations are f32 row-major host tensors; the KV cache is
-// host memory in the session's dtypes.
+// arch's kernels read a repacked layout much faster (x86 q4_0: packed_q4_0.hpp): such a matrix is
+// copied into that layout by its first one-token matmul (options::repack); activations are f32
+// row-major host tensors; the KV cache is host memory in the session's dtypes.
 #include <hearth/backend.hpp>
 #include <hearth/cpu/arch.hpp>
 #include <hearth/cpu/attention.hpp>
@@ -15,6 +15,7 @@
 #include <hearth/cpu/ops/norm.hpp>
 #include <hearth/cpu/ops/rope.hpp>
 #include <hearth/cpu/thread_pool.hpp>
+#include <hearth/mapped_file.hpp>
 #include <hearth/error.hpp>
 #include <hearth/quant.hpp>
 #include <algorithm>
@@ -36,21 +37,36 @@ struct host_tensor {
     float* row(std::size_t i) const { return data + i * stride; }
 };
 
-// A weight as the file has it (or repacked), plus an f32 copy for small vectors stored in another
-// type.
+// A matrix the backend repacks on first use for one token (decode), not at load: the copy costs
+// a pass over the weights and, above all, fresh memory (on the development VM, faulting in 607 MB
+// took 300 ms), and done at load it tripled the time to a first token (1 thread, TinyLlama Q4_0:
+// 0.20 -> 0.53 s). A prompt does not need it (the GEMM unpacks the file's rows as fast), so a
+// model that only reads prompts (perplexity, scoring) never pays it. Once copied, the file's pages
+// under it leave the process (mapped_file::release), so resident memory stays about the file's.
+struct repack_state {
+    std::span<const std::byte> source;         // the matrix in the mapping
+    const mapped_file* mapping = nullptr;      // where source lies (null: memory the caller owns)
+    std::shared_ptr<std::byte[]> buffer;       // the copy; null until made
+    matrix_view packed{};
+};
+
+// A weight as the file has it, plus an f32 copy for small vectors stored in another type, and for
+// a matrix the backend may repack, that copy's state.
 struct host_weight {
-    matrix_view matrix{};            // rows x cols in the file's dtype (1 row for vectors)
+    matrix_view matrix{};            // rows x cols in the file's dtype and layout (1 row for vectors)
     const float* f32 = nullptr;      // the values as f32, for vectors (norm weights, biases)
     std::shared_ptr<std::vector<float>> owned;  // backing for f32 when the file's type is not f32
-    std::shared_ptr<std::byte[]> repacked;      // backing for matrix when it is not the file's layout
+    std::shared_ptr<repack_state> repack;       // set when matrix is repacked on first decode
     std::size_t elements() const { return matrix.rows * matrix.cols; }
+    // Whether matmul reads a repacked copy now.
+    bool repacked() const noexcept { return repack && repack->buffer; }
 };
 
 struct options {
     unsigned threads = 0;  // 0: one per hardware thread
-    // Copy the weights whose kernels read a repacked layout faster into that layout at load (x86
-    // q4_0: decode 1.3x on one core). false keeps every weight a view into the file mapping
-    // (zero copy, pages shared between processes that map the same file).
+    // Copy the weights whose kernels read a repacked layout faster into that layout, on their
+    // first one-token matmul (x86 q4_0: decode 1.2-1.3x on one core). false keeps every weight a
+    // view into the file mapping (zero copy, pages shared between processes that map the file).
     bool repack = true;
 };
 
@@ -78,7 +94,7 @@ public:
         const std::size_t cols = t.ne[0], rows = t.rows();
         w.matrix = matrix_view{t.type, rows, cols, t.data.data(), t.row_bytes()};
         if (repack_ && rows > 1 && kernels<Arch>::packed_layout(t.type, rows, cols) == weight_layout::q4_0x8)
-            repack_q4_0x8(w, t);
+            w.repack = std::make_shared<repack_state>(repack_state{t.data, t.mapping, nullptr, {}});
         if (rows == 1) {  // vectors are read element-wise by the ops: give them as f32
             if (t.type == dtype::f32) {
                 w.f32 = reinterpret_cast<const float*>(t.data.data());
@@ -90,9 +106,6 @@ public:
         }
         return w;
     }
-    // Whether w is a copy that no longer reads the file mapping (the model then releases the
-    // mapping's pages under it).
-    bool copied(const weight& w) const noexcept { return w.repacked != nullptr; }
     tensor alloc(std::size_t rows, std::size_t cols) {
         tensor t;
         t.storage = std::shared_ptr<float[]>(new float[std::max<std::size_t>(1, rows * cols)]());
@@ -123,7 +136,7 @@ public:
     }
     void matmul(const weight& w, const tensor& x, tensor& y) {
         std::lock_guard<std::mutex> lock(scratch_mutex_);
-        cpu::matmul<Arch>(mm_, w.matrix, x.data, x.stride, x.n_rows, y.data, y.stride);
+        cpu::matmul<Arch>(mm_, matrix_for(w, x.n_rows), x.data, x.stride, x.n_rows, y.data, y.stride);
     }
     void add_bias(tensor& y, const weight& b) {
         for_rows(y.n_rows, [&](std::size_t i) { cpu::add<Arch>(y.row(i), b.f32, y.row(i), y.n_cols); });
@@ -171,23 +184,32 @@ public:
     }
 
 private:
-    // The q4_0 matrix t into groups of 8 interleaved rows, the groups split over the pool.
-    void repack_q4_0x8(weight& w, const gguf::tensor_view& t) {
-        const std::size_t nb = w.matrix.cols / 32, groups = w.matrix.rows / q4_0x8_packing::rows;
+    // The matrix matmul reads for n_tokens tokens: the repacked copy once made, made here by the
+    // first one-token call (under scratch_mutex_, so once), else the file's rows.
+    const matrix_view& matrix_for(const weight& w, std::size_t n_tokens) {
+        if (!w.repack) return w.matrix;
+        repack_state& st = *w.repack;
+        if (!st.buffer && n_tokens == 1) repack_q4_0x8(w.matrix, st);
+        return st.buffer ? st.packed : w.matrix;
+    }
+
+    // The q4_0 matrix m into groups of 8 interleaved rows, the groups split over the pool; then
+    // the mapping's pages under it are released.
+    void repack_q4_0x8(const matrix_view& m, repack_state& st) {
+        const std::size_t nb = m.cols / 32, groups = m.rows / q4_0x8_packing::rows;
         const std::size_t bytes = groups * q4_0x8_packing::group_bytes(nb);
         constexpr std::align_val_t line{64};
         std::shared_ptr<std::byte[]> buf(static_cast<std::byte*>(::operator new[](bytes, line)),
                                          [](std::byte* p) { ::operator delete[](p, line); });
-        std::lock_guard<std::mutex> lock(scratch_mutex_);  // the pool serves one caller at a time
         pool_.parallel_for(
             groups,
             [&](unsigned, std::size_t g0, std::size_t g1) {
-                q4_0x8_packing::pack(t.data.data(), t.row_bytes(), nb, g0, g1, buf.get());
+                kernels<Arch>::pack_q4_0x8(m.data, m.row_stride_bytes, nb, g0, g1, buf.get());
             },
             1);
-        w.matrix.data = buf.get();
-        w.matrix.layout = weight_layout::q4_0x8;
-        w.repacked = std::move(buf);
+        st.packed = matrix_view{m.type, m.rows, m.cols, buf.get(), m.row_stride_bytes, weight_layout::q4_0x8};
+        st.buffer = std::move(buf);
+        if (st.mapping) st.mapping->release(st.source);
     }
 
     // Row-wise ops: one row per token; split across the pool only when there are many.

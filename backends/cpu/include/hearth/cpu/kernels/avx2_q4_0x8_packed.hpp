@@ -82,6 +82,35 @@ struct q4_0x8_packed_kernels {
         }
     }
 
+    // q4_0x8_packing::pack (its scalar twin) with the rows' dwords transposed in registers: 8
+    // rows' 16 nibble bytes in 4 registers (rows j and j + 4 in one), two rounds of unpacks.
+    // The scalar copy, 4 bytes at a time, took a sixth of the first token's time on one thread.
+    static void pack(const std::byte* w, std::size_t ws, std::size_t nb, std::size_t g0, std::size_t g1,
+                     std::byte* out) noexcept {
+        for (std::size_t g = g0; g < g1; ++g) {
+            const std::byte* rows = w + g * packing::rows * ws;
+            std::byte* grp = out + g * packing::group_bytes(nb);
+            for (std::size_t b = 0; b < nb; ++b) {
+                const std::size_t o = b * sizeof(quant::block_q4_0);
+                auto qs_of = [&](std::size_t j) { return reinterpret_cast<const quant::block_q4_0*>(rows + j * ws + o)->qs; };
+                __m256i x[4];
+                for (std::size_t j = 0; j < 4; ++j)
+                    x[j] = _mm256_inserti128_si256(_mm256_castsi128_si256(load128(qs_of(j))), load128(qs_of(j + 4)), 1);
+                const __m256i t0 = _mm256_unpacklo_epi32(x[0], x[1]), t1 = _mm256_unpackhi_epi32(x[0], x[1]);
+                const __m256i t2 = _mm256_unpacklo_epi32(x[2], x[3]), t3 = _mm256_unpackhi_epi32(x[2], x[3]);
+                std::byte* blk = grp + b * packing::block_bytes;
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(blk), _mm256_unpacklo_epi64(t0, t2));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(blk + 32), _mm256_unpackhi_epi64(t0, t2));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(blk + 64), _mm256_unpacklo_epi64(t1, t3));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(blk + 96), _mm256_unpackhi_epi64(t1, t3));
+                f16_bits d[packing::rows];
+                for (std::size_t j = 0; j < packing::rows; ++j)
+                    d[j] = reinterpret_cast<const quant::block_q4_0*>(rows + j * ws + o)->d;
+                std::memcpy(blk + packing::qs_bytes, d, sizeof d);
+            }
+        }
+    }
+
     // Block b of a group as q4_0x8's prepared block (values in [0, 15], scales as floats).
     static void unpack(const std::byte* grp, std::size_t nb, std::size_t b, q4_0x8_block& out) noexcept {
         const __m256i low_nibbles = _mm256_set1_epi8(0x0f);
@@ -137,6 +166,9 @@ struct q4_0x8_packed_kernels {
 // as, n, side, y, ys) is the GEMM of whole groups.
 template <class I, class Gemm>
 struct q4_0x8_packed_policy {
+    static void pack(const std::byte* w, std::size_t ws, std::size_t nb, std::size_t g0, std::size_t g1, std::byte* out) {
+        q4_0x8_packed_kernels::pack(w, ws, nb, g0, g1, out);
+    }
     static void packed_gemv(const std::byte* packed, std::size_t nb, std::size_t g0, std::size_t g1, const std::byte* a,
                             float* y) {
         const nibble_gemm_side* side = gemm_side_of<I, 8, quant::block_q8_0, 0>(a, 0, 1, nb);

@@ -91,6 +91,14 @@ template <class Arch> struct kernels {
         });
     }
 
+    // Groups [g0, g1) of the file-layout q4_0 matrix w (rows ws bytes apart, nb blocks each) into
+    // the q4_0x8 layout at out (the packed matrix's start).
+    static void pack_q4_0x8(const std::byte* w, std::size_t ws, std::size_t nb, std::size_t g0, std::size_t g1,
+                            std::byte* out) {
+        if constexpr (packs_q4_0<Arch>) resolve_format<Arch, dtype::q4_0>::type::packed_policy::pack(w, ws, nb, g0, g1, out);
+        else q4_0x8_packing::pack(w, ws, nb, g0, g1, out);
+    }
+
     // rows() of a repacked matrix: whole groups of 8 rows.
     static void packed_rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a,
                             std::size_t a_stride, std::size_t n_tokens, float* y, std::size_t y_stride) {
