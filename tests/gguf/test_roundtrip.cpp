@@ -177,7 +177,16 @@ TEST_CASE("writer round trip through a file on disk", "[gguf][writer]") {
         f.mapping()->advise(mapped_file::access::sequential);
         const file copy = f;  // copies share the mapping
         CHECK(copy.tensors()[0].data.data() == f.tensors()[0].data.data());
+        // Tensor views name the mapping their bytes lie in; releasing a range from the process
+        // (what a backend does under a weight it copied) leaves the bytes readable and unchanged.
+        for (const auto& t : f.tensors()) CHECK(t.mapping == f.mapping());
+        for (const auto& t : f.tensors()) f.mapping()->release(t.data);
+        f.mapping()->release(f.bytes());
+        f.mapping()->release(in_memory);  // not in the mapping: ignored
+        CHECK(std::equal(f.bytes().begin(), f.bytes().end(), in_memory.begin(), in_memory.end()));
+        check_contents(f, tensors);
     }
+    CHECK(file::parse(in_memory).tensors()[0].mapping == nullptr);
     // ggml's C loader refuses nested arrays (gguf-py accepts them): this one has none.
     w.remove("t.nested");
     w.remove("t.nested2");
