@@ -56,13 +56,13 @@ TEST_CASE("packed q4_0: a row unpacks to the file's blocks", "[cpu][packed]") {
 
 TEST_CASE("packed q4_0: the arch's packing writes the scalar packing's bytes", "[cpu][packed]") {
     for (std::size_t rows : {8u, 32u}) {
-        const std::size_t k = 160, nb = k / 32, ws = hearth::row_bytes(dtype::q4_0, k);
+        const std::size_t k = 160, ws = hearth::row_bytes(dtype::q4_0, k);
         const auto w = make_q4_0(rows, k, 17);
         const auto want = pack(w, rows, k);
         std::vector<std::byte> got(w.size());
         // Two calls over halves of the groups, as the backend's threads make them.
-        hc::kernels<arch>::pack_q4_0x8(w.data(), ws, nb, 0, rows / 16, got.data());
-        hc::kernels<arch>::pack_q4_0x8(w.data(), ws, nb, rows / 16, rows / 8, got.data());
+        hc::kernels<arch>::pack(hc::weight_layout::q4_0x8, w.data(), ws, k, 0, rows / 16, got.data());
+        hc::kernels<arch>::pack(hc::weight_layout::q4_0x8, w.data(), ws, k, rows / 16, rows / 8, got.data());
         REQUIRE(got == want);
     }
 }

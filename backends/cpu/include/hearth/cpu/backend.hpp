@@ -1,7 +1,7 @@
 #pragma once
 // hearth::cpu::backend<Arch>: the CPU backend. Every op runs at once, on the calling thread and
 // the backend's thread pool. Weights are views into the file mapping (no copy), except where the
-// arch's kernels read a repacked layout much faster (x86 q4_0: packed_q4_0.hpp): such a matrix is
+// arch's kernels read a repacked layout much faster (x86 q4_0, q4_K: packed_q4_0.hpp): such a matrix is
 // copied into that layout by its first one-token matmul (options::repack); activations are f32
 // row-major host tensors; the KV cache is host memory in the session's dtypes.
 #include <hearth/backend.hpp>
@@ -44,6 +44,7 @@ struct host_tensor {
 // model that only reads prompts (perplexity, scoring) never pays it. Once copied, the file's pages
 // under it leave the process (mapped_file::release), so resident memory stays about the file's.
 struct repack_state {
+    weight_layout layout;                      // the layout it is copied into
     std::span<const std::byte> source;         // the matrix in the mapping
     const mapped_file* mapping = nullptr;      // where source lies (null: memory the caller owns)
     std::shared_ptr<std::byte[]> buffer;       // the copy; null until made
@@ -65,7 +66,7 @@ struct host_weight {
 struct options {
     unsigned threads = 0;  // 0: one per hardware thread
     // Copy the weights whose kernels read a repacked layout faster into that layout, on their
-    // first one-token matmul (x86 q4_0: decode 1.2-1.3x on one core). false keeps every weight a
+    // first one-token matmul (x86 q4_0 and q4_K: decode 1.2-1.3x on one core). false keeps every weight a
     // view into the file mapping (zero copy, pages shared between processes that map the file).
     bool repack = true;
 };
@@ -93,8 +94,9 @@ public:
         weight w;
         const std::size_t cols = t.ne[0], rows = t.rows();
         w.matrix = matrix_view{t.type, rows, cols, t.data.data(), t.row_bytes()};
-        if (repack_ && rows > 1 && kernels<Arch>::packed_layout(t.type, rows, cols) == weight_layout::q4_0x8)
-            w.repack = std::make_shared<repack_state>(repack_state{t.data, t.mapping, nullptr, {}});
+        if (const weight_layout layout = kernels<Arch>::packed_layout(t.type, rows, cols);
+            repack_ && layout != weight_layout::file)
+            w.repack = std::make_shared<repack_state>(repack_state{layout, t.data, t.mapping, nullptr, {}});
         if (rows == 1) {  // vectors are read element-wise by the ops: give them as f32
             if (t.type == dtype::f32) {
                 w.f32 = reinterpret_cast<const float*>(t.data.data());
@@ -189,25 +191,25 @@ private:
     const matrix_view& matrix_for(const weight& w, std::size_t n_tokens) {
         if (!w.repack) return w.matrix;
         repack_state& st = *w.repack;
-        if (!st.buffer && n_tokens == 1) repack_q4_0x8(w.matrix, st);
+        if (!st.buffer && n_tokens == 1) repack(w.matrix, st);
         return st.buffer ? st.packed : w.matrix;
     }
 
-    // The q4_0 matrix m into groups of 8 interleaved rows, the groups split over the pool; then
-    // the mapping's pages under it are released.
-    void repack_q4_0x8(const matrix_view& m, repack_state& st) {
-        const std::size_t nb = m.cols / 32, groups = m.rows / q4_0x8_packing::rows;
-        const std::size_t bytes = groups * q4_0x8_packing::group_bytes(nb);
+    // The matrix m into st.layout (groups of 8 interleaved rows), the groups split over the pool;
+    // then the mapping's pages under it are released.
+    void repack(const matrix_view& m, repack_state& st) {
+        const std::size_t groups = m.rows / 8;
         constexpr std::align_val_t line{64};
-        std::shared_ptr<std::byte[]> buf(static_cast<std::byte*>(::operator new[](bytes, line)),
-                                         [](std::byte* p) { ::operator delete[](p, line); });
+        std::shared_ptr<std::byte[]> buf(
+            static_cast<std::byte*>(::operator new[](kernels<Arch>::packed_bytes(st.layout, m.rows, m.cols), line)),
+            [](std::byte* p) { ::operator delete[](p, line); });
         pool_.parallel_for(
             groups,
             [&](unsigned, std::size_t g0, std::size_t g1) {
-                kernels<Arch>::pack_q4_0x8(m.data, m.row_stride_bytes, nb, g0, g1, buf.get());
+                kernels<Arch>::pack(st.layout, m.data, m.row_stride_bytes, m.cols, g0, g1, buf.get());
             },
             1);
-        st.packed = matrix_view{m.type, m.rows, m.cols, buf.get(), m.row_stride_bytes, weight_layout::q4_0x8};
+        st.packed = matrix_view{m.type, m.rows, m.cols, buf.get(), m.row_stride_bytes, st.layout};
         st.buffer = std::move(buf);
         if (st.mapping) st.mapping->release(st.source);
     }

@@ -11,6 +11,7 @@ namespace cpu {
 enum class weight_layout : unsigned char {
     file,    // the GGUF's rows, row_stride_bytes apart
     q4_0x8,  // q4_0 in groups of 8 interleaved rows (packed_q4_0.hpp); rows is a multiple of 8
+    q4_kx8,  // q4_K in groups of 8 interleaved rows (packed_q4_k.hpp); rows is a multiple of 8
 };
 
 struct matrix_view {
@@ -18,7 +19,7 @@ struct matrix_view {
     std::size_t rows;
     std::size_t cols;
     const std::byte* data;
-    std::size_t row_stride_bytes;  // usually row_bytes(type, cols); for q4_0x8, a row's share of its group
+    std::size_t row_stride_bytes;  // usually row_bytes(type, cols); for a repacked layout, the file's
     weight_layout layout = weight_layout::file;
 
     // Row r of a file-layout matrix (a repacked one has no contiguous rows: packed_q4_0.hpp).

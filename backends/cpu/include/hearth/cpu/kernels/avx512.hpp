@@ -84,6 +84,7 @@ template <> struct format<avx512, dtype::q4_k> {
         avx2_detail::k4x8_policy<false, avx2_detail::k4_gemm_kernel<avx512_detail::vnni_ops, false>, 4, 3, 8,
                                  avx512_detail::vnni_ops, false>,
         false, 8>;
+    using packed_policy = avx2_detail::k4x8_packed_policy<avx512_detail::vnni_ops, 8>;
 };
 template <> struct format<avx512, dtype::q5_k> {
     using policy = avx512_detail::k4x16_policy<

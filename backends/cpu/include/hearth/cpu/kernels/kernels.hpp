@@ -8,6 +8,7 @@
 #include <hearth/cpu/kernels/tile.hpp>
 #include <hearth/cpu/matrix_view.hpp>
 #include <hearth/cpu/packed_q4_0.hpp>
+#include <hearth/cpu/packed_q4_k.hpp>
 #include <hearth/error.hpp>
 #include <hearth/cpu/scratch.hpp>
 #if defined(HEARTH_CPU_AVX2)
@@ -23,20 +24,37 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cpu {
 
-// The policy of q4_0 weights the backend repacked at load (weight_layout::q4_0x8), where the arch
+// The policy of T weights the backend repacked (weight_layout::q4_0x8, q4_kx8), where the arch
 // has one (x86: packed_q4_0.hpp says why).
-template <class Arch>
-concept packs_q4_0 = requires { typename resolve_format<Arch, dtype::q4_0>::type::packed_policy; };
+template <class Arch, dtype T>
+concept packs = requires { typename resolve_format<Arch, T>::type::packed_policy; };
+
+// Calls f(std::integral_constant<dtype, T>, Packing) for a repacked layout.
+template <class F> decltype(auto) visit_packed_layout(weight_layout layout, F&& f) {
+    switch (layout) {
+    case weight_layout::q4_0x8: return f(std::integral_constant<dtype, dtype::q4_0>{}, q4_0x8_packing{});
+    case weight_layout::q4_kx8: return f(std::integral_constant<dtype, dtype::q4_k>{}, q4_kx8_packing{});
+    case weight_layout::file: break;
+    }
+    throw error(errc::invalid_argument, "cpu: a matrix in the file's layout is not a repacked one");
+}
 
 template <class Arch> struct kernels {
-    // The layout the backend should repack a weight of type t and shape rows x cols into at load
+    // The layout the backend should repack a weight of type t and shape rows x cols into
     // (weight_layout::file: read it in place).
     static weight_layout packed_layout(dtype t, std::size_t rows, std::size_t cols) {
-        if constexpr (packs_q4_0<Arch>) {
-            if (t == dtype::q4_0 && rows >= q4_0x8_packing::rows && rows % q4_0x8_packing::rows == 0 && cols % 32 == 0)
-                return weight_layout::q4_0x8;
-        }
+        if (rows < 8 || rows % 8 != 0) return weight_layout::file;
+        if constexpr (packs<Arch, dtype::q4_0>)
+            if (t == dtype::q4_0 && cols % 32 == 0) return weight_layout::q4_0x8;
+        if constexpr (packs<Arch, dtype::q4_k>)
+            if (t == dtype::q4_k && cols % 256 == 0) return weight_layout::q4_kx8;
         return weight_layout::file;
+    }
+    // The bytes of a rows x cols matrix in a repacked layout.
+    static std::size_t packed_bytes(weight_layout layout, std::size_t rows, std::size_t cols) {
+        return visit_packed_layout(layout, [&](auto tc, auto packing) {
+            return rows / packing.rows * packing.group_bytes(cols / quant::traits_block_elems(decltype(tc)::value));
+        });
     }
 
     // What policy P's tiles count along K: elements (float formats) or blocks.
@@ -91,29 +109,37 @@ template <class Arch> struct kernels {
         });
     }
 
-    // Groups [g0, g1) of the file-layout q4_0 matrix w (rows ws bytes apart, nb blocks each) into
-    // the q4_0x8 layout at out (the packed matrix's start).
-    static void pack_q4_0x8(const std::byte* w, std::size_t ws, std::size_t nb, std::size_t g0, std::size_t g1,
-                            std::byte* out) {
-        if constexpr (packs_q4_0<Arch>) resolve_format<Arch, dtype::q4_0>::type::packed_policy::pack(w, ws, nb, g0, g1, out);
-        else q4_0x8_packing::pack(w, ws, nb, g0, g1, out);
+    // Groups [g0, g1) (of 8 rows) of the file-layout matrix w (rows ws bytes apart, cols elements)
+    // into `layout` at out (the repacked matrix's start).
+    static void pack(weight_layout layout, const std::byte* w, std::size_t ws, std::size_t cols, std::size_t g0,
+                     std::size_t g1, std::byte* out) {
+        visit_packed_layout(layout, [&](auto tc, auto packing) {
+            constexpr dtype T = decltype(tc)::value;
+            const std::size_t nb = cols / quant::traits_block_elems(T);
+            if constexpr (packs<Arch, T>) resolve_format<Arch, T>::type::packed_policy::pack(w, ws, nb, g0, g1, out);
+            else packing.pack(w, ws, nb, g0, g1, out);
+        });
     }
 
     // rows() of a repacked matrix: whole groups of 8 rows.
     static void packed_rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a,
                             std::size_t a_stride, std::size_t n_tokens, float* y, std::size_t y_stride) {
-        constexpr std::size_t g = q4_0x8_packing::rows;
-        if (W.layout != weight_layout::q4_0x8 || W.type != dtype::q4_0 || r0 % g || r1 % g)
-            throw error(errc::invalid_argument, "cpu matmul: a repacked weight is read in whole groups of 8 q4_0 rows");
-        if constexpr (packs_q4_0<Arch>) {
-            using P = typename resolve_format<Arch, dtype::q4_0>::type::packed_policy;
-            const std::size_t nb = W.cols / 32;
-            if (n_tokens == 1) return P::packed_gemv(W.data, nb, r0 / g, r1 / g, a, y + r0);
-            P::packed_gemm(W.data, nb, r0 / g, r1 / g, a, a_stride, n_tokens, y + r0, y_stride);
-        } else {
-            throw error(errc::unsupported, std::string("cpu matmul: ") + arch_name<Arch> +
-                                               " has no kernel for repacked q4_0 weights (repack for the arch that reads them)");
-        }
+        visit_packed_layout(W.layout, [&](auto tc, auto packing) {
+            constexpr dtype T = decltype(tc)::value;
+            constexpr std::size_t g = decltype(packing)::rows;
+            if (W.type != T || r0 % g || r1 % g)
+                throw error(errc::invalid_argument, std::string("cpu matmul: a repacked weight is read in whole groups of ") +
+                                                        std::to_string(g) + " " + std::string(name(T)) + " rows");
+            if constexpr (packs<Arch, T>) {
+                using P = typename resolve_format<Arch, T>::type::packed_policy;
+                const std::size_t nb = W.cols / quant::traits_block_elems(T);
+                if (n_tokens == 1) return P::packed_gemv(W.data, nb, r0 / g, r1 / g, a, y + r0);
+                P::packed_gemm(W.data, nb, r0 / g, r1 / g, a, a_stride, n_tokens, y + r0, y_stride);
+            } else {
+                throw error(errc::unsupported, std::string("cpu matmul: ") + arch_name<Arch> + " has no kernel for repacked " +
+                                                   std::string(name(T)) + " weights (repack for the arch that reads them)");
+            }
+        });
     }
 
     // One dot product of a weight row with an activation row of k elements (tests): the GEMV
