@@ -17,17 +17,6 @@ using packing = hc::q4_0x8_packing;
 
 namespace {
 
-// rows x k q4_0 (file layout) from random floats.
-std::vector<std::byte> make_q4_0(std::size_t rows, std::size_t k, std::uint32_t seed) {
-    const std::size_t rb = hearth::row_bytes(dtype::q4_0, k);
-    std::vector<std::byte> m(rows * rb);
-    for (std::size_t r = 0; r < rows; ++r) {
-        const auto x = cpu_test::random_floats(k, seed + std::uint32_t(r));
-        hearth::quant::quantize(x.data(), reinterpret_cast<block_q4_0*>(m.data() + r * rb), k / 32);
-    }
-    return m;
-}
-
 std::vector<std::byte> pack(const std::vector<std::byte>& w, std::size_t rows, std::size_t k) {
     std::vector<std::byte> p(w.size());
     packing::pack(w.data(), hearth::row_bytes(dtype::q4_0, k), k / 32, 0, rows / 8, p.data());
@@ -45,7 +34,7 @@ std::vector<std::byte> q8_0_row(const float* x, std::size_t k) {
 
 TEST_CASE("packed q4_0: a row unpacks to the file's blocks", "[cpu][packed]") {
     const std::size_t rows = 16, k = 96;
-    const auto w = make_q4_0(rows, k, 3);
+    const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 3);
     const auto p = pack(w, rows, k);
     std::vector<block_q4_0> row(k / 32);
     for (std::size_t r = 0; r < rows; ++r) {
@@ -57,7 +46,7 @@ TEST_CASE("packed q4_0: a row unpacks to the file's blocks", "[cpu][packed]") {
 TEST_CASE("packed q4_0: the arch's packing writes the scalar packing's bytes", "[cpu][packed]") {
     for (std::size_t rows : {8u, 32u}) {
         const std::size_t k = 160, ws = hearth::row_bytes(dtype::q4_0, k);
-        const auto w = make_q4_0(rows, k, 17);
+        const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 17);
         const auto want = pack(w, rows, k);
         std::vector<std::byte> got(w.size());
         // Two calls over halves of the groups, as the backend's threads make them.
@@ -69,7 +58,7 @@ TEST_CASE("packed q4_0: the arch's packing writes the scalar packing's bytes", "
 
 TEST_CASE("packed q4_0: the scalar twin computes the q4_0 dot of each row", "[cpu][packed]") {
     const std::size_t rows = 8, k = 256, nb = k / 32;
-    const auto w = make_q4_0(rows, k, 11);
+    const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 11);
     const auto p = pack(w, rows, k);
     const auto x = cpu_test::random_floats(k, 5, -2.0f, 2.0f);
     const auto a = q8_0_row(x.data(), k);
@@ -99,7 +88,7 @@ TEST_CASE("packed q4_0: matmul over the packed layout against the twin", "[cpu][
     if (!packs) {
         // Scalar and NEON read the file's rows: the backend never repacks for them, and a packed
         // matrix handed to their matmul is refused, not misread.
-        const auto w = make_q4_0(8, 64, 1);
+        const auto w = cpu_test::quantized_rows<dtype::q4_0>(8, 64, 1);
         const auto p = pack(w, 8, 64);
         const hc::matrix_view W{dtype::q4_0, 8, 64, p.data(), hearth::row_bytes(dtype::q4_0, 64), hc::weight_layout::q4_0x8};
         hc::thread_pool pool(1);
@@ -112,7 +101,7 @@ TEST_CASE("packed q4_0: matmul over the packed layout against the twin", "[cpu][
     for (std::size_t rows : {8u, 24u, 48u}) {
         for (std::size_t k : {32u, 96u, small ? 256u : 2048u}) {
             const std::size_t nb = k / 32;
-            const auto w = make_q4_0(rows, k, 100 + std::uint32_t(k));
+            const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 100 + std::uint32_t(k));
             const auto p = pack(w, rows, k);
             const hc::matrix_view file{dtype::q4_0, rows, k, w.data(), hearth::row_bytes(dtype::q4_0, k)};
             const hc::matrix_view W{dtype::q4_0, rows, k, p.data(), hearth::row_bytes(dtype::q4_0, k), hc::weight_layout::q4_0x8};
@@ -155,7 +144,7 @@ TEST_CASE("packed q4_0: matmul over the packed layout against the twin", "[cpu][
 
 TEST_CASE("packed q4_0: get_rows reads a packed table as the file's", "[cpu][packed][get_rows]") {
     const std::size_t rows = 16, k = 64;
-    const auto w = make_q4_0(rows, k, 9);
+    const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 9);
     const auto p = pack(w, rows, k);
     const hc::matrix_view file{dtype::q4_0, rows, k, w.data(), hearth::row_bytes(dtype::q4_0, k)};
     const hc::matrix_view packed{dtype::q4_0, rows, k, p.data(), hearth::row_bytes(dtype::q4_0, k), hc::weight_layout::q4_0x8};
@@ -174,7 +163,7 @@ TEST_CASE("packed q4_0: the backend repacks a q4_0 matrix on its first one-token
         return hearth::gguf::tensor_view{"w", t, 2, {cols, rows, 1, 1}, 0, bytes};
     };
     const std::size_t k = 128;
-    const auto w16 = make_q4_0(16, k, 21), w12 = make_q4_0(12, k, 22);
+    const auto w16 = cpu_test::quantized_rows<dtype::q4_0>(16, k, 21), w12 = cpu_test::quantized_rows<dtype::q4_0>(12, k, 22);
     hc::backend<arch> repacking(hc::options{.threads = 2});
     hc::backend<arch> in_place(hc::options{.threads = 2, .repack = false});
     const auto a = repacking.load(view_of(w16, dtype::q4_0, 16, k));

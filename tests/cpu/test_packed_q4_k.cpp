@@ -16,16 +16,6 @@ using packing = hc::q4_kx8_packing;
 
 namespace {
 
-std::vector<std::byte> make_q4_k(std::size_t rows, std::size_t k, std::uint32_t seed) {
-    const std::size_t rb = hearth::row_bytes(dtype::q4_k, k);
-    std::vector<std::byte> m(rows * rb);
-    for (std::size_t r = 0; r < rows; ++r) {
-        const auto x = cpu_test::random_floats(k, seed + std::uint32_t(r));
-        hearth::quant::quantize(x.data(), reinterpret_cast<block_q4_k*>(m.data() + r * rb), k / 256);
-    }
-    return m;
-}
-
 std::vector<std::byte> pack(const std::vector<std::byte>& w, std::size_t rows, std::size_t k) {
     std::vector<std::byte> p(rows / 8 * packing::group_bytes(k / 256));
     packing::pack(w.data(), hearth::row_bytes(dtype::q4_k, k), k / 256, 0, rows / 8, p.data());
@@ -40,7 +30,7 @@ hc::matrix_view packed_view(const std::vector<std::byte>& p, std::size_t rows, s
 
 TEST_CASE("packed q4_K: a row unpacks to the file's super-blocks", "[cpu][packed]") {
     const std::size_t rows = 16, k = 512;
-    const auto w = make_q4_k(rows, k, 3);
+    const auto w = cpu_test::quantized_rows<dtype::q4_k>(rows, k, 3);
     const auto p = pack(w, rows, k);
     REQUIRE(hc::kernels<arch>::packed_bytes(hc::weight_layout::q4_kx8, rows, k) == p.size());
     std::vector<block_q4_k> row(k / 256);
@@ -59,7 +49,7 @@ TEST_CASE("packed q4_K: a row unpacks to the file's super-blocks", "[cpu][packed
 
 TEST_CASE("packed q4_K: the arch's packing writes the scalar packing's bytes", "[cpu][packed]") {
     const std::size_t rows = 32, k = 512;
-    const auto w = make_q4_k(rows, k, 5);
+    const auto w = cpu_test::quantized_rows<dtype::q4_k>(rows, k, 5);
     std::vector<std::byte> got(rows / 8 * packing::group_bytes(k / 256));
     hc::kernels<arch>::pack(hc::weight_layout::q4_kx8, w.data(), hearth::row_bytes(dtype::q4_k, k), k, 0, 1, got.data());
     hc::kernels<arch>::pack(hc::weight_layout::q4_kx8, w.data(), hearth::row_bytes(dtype::q4_k, k), k, 1, 4, got.data());
@@ -68,7 +58,7 @@ TEST_CASE("packed q4_K: the arch's packing writes the scalar packing's bytes", "
 
 TEST_CASE("packed q4_K: the scalar twin computes the q4_K dot of each row", "[cpu][packed]") {
     const std::size_t rows = 8, k = 768, nb = k / 256;
-    const auto w = make_q4_k(rows, k, 11);
+    const auto w = cpu_test::quantized_rows<dtype::q4_k>(rows, k, 11);
     const auto p = pack(w, rows, k);
     const auto x = cpu_test::random_floats(k, 5, -2.0f, 2.0f);
     std::vector<std::byte> a(hearth::row_bytes(dtype::q8_k, k));
@@ -91,7 +81,7 @@ TEST_CASE("packed q4_K: the scalar twin computes the q4_K dot of each row", "[cp
 
 TEST_CASE("packed q4_K: matmul over the packed layout gives the twin's and the file layout's bits", "[cpu][packed]") {
     if (hc::kernels<arch>::packed_layout(dtype::q4_k, 8, 256) != hc::weight_layout::q4_kx8) {
-        const auto w = make_q4_k(8, 256, 1);
+        const auto w = cpu_test::quantized_rows<dtype::q4_k>(8, 256, 1);
         const auto p = pack(w, 8, 256);
         hc::thread_pool pool(1);
         hc::matmul_context ctx(pool);
@@ -103,7 +93,7 @@ TEST_CASE("packed q4_K: matmul over the packed layout gives the twin's and the f
     for (std::size_t rows : {8u, 24u, 48u}) {
         for (std::size_t k : {256u, small ? 512u : 2048u}) {
             const std::size_t nb = k / 256;
-            const auto w = make_q4_k(rows, k, 100 + std::uint32_t(k));
+            const auto w = cpu_test::quantized_rows<dtype::q4_k>(rows, k, 100 + std::uint32_t(k));
             const auto p = pack(w, rows, k);
             const hc::matrix_view file{dtype::q4_k, rows, k, w.data(), hearth::row_bytes(dtype::q4_k, k)};
             const auto W = packed_view(p, rows, k);
