@@ -1,9 +1,9 @@
 #pragma once
 // hearth::cpu::backend<Arch>: the CPU backend. Every op runs at once, on the calling thread and
 // the backend's thread pool. Weights are views into the file mapping (no copy), except where the
-// arch's kernels read a repacked layout much faster (x86 q4_0, q4_K: packed_q4_0.hpp): such a matrix is
-// copied into that layout by its first one-token matmul (options::repack); activations are f32
-// row-major host tensors; the KV cache is host memory in the session's dtypes.
+// arch's kernels read a repacked layout much faster (x86 q4_0 and q4_K: packed_q4_0.hpp): such a
+// matrix is copied into that layout by its first one-token matmul (options::repack); activations
+// are f32 row-major host tensors; the KV cache is host memory in the session's dtypes.
 #include <hearth/backend.hpp>
 #include <hearth/cpu/arch.hpp>
 #include <hearth/cpu/attention.hpp>
@@ -59,15 +59,15 @@ struct host_weight {
     std::shared_ptr<std::vector<float>> owned;  // backing for f32 when the file's type is not f32
     std::shared_ptr<repack_state> repack;       // set when matrix is repacked on first decode
     std::size_t elements() const { return matrix.rows * matrix.cols; }
-    // Whether matmul reads a repacked copy now.
+    // Whether matmul reads a repacked copy now (not synchronised with a matmul on another thread).
     bool repacked() const noexcept { return repack && repack->buffer; }
 };
 
 struct options {
     unsigned threads = 0;  // 0: one per hardware thread
     // Copy the weights whose kernels read a repacked layout faster into that layout, on their
-    // first one-token matmul (x86 q4_0 and q4_K: decode 1.2-1.3x on one core). false keeps every weight a
-    // view into the file mapping (zero copy, pages shared between processes that map the file).
+    // first one-token matmul (x86 q4_0 and q4_K: decode 1.2-1.3x on one core). false keeps every
+    // weight a view into the file mapping (zero copy, pages shared between processes that map it).
     bool repack = true;
 };
 
