@@ -123,20 +123,9 @@ struct q4_0x8_packed_kernels {
         out.d = _mm256_cvtph_ps(load128(packing::d(grp, nb, b)));
     }
 
-    // The GEMM of groups [g0, g1) for n_tokens activation rows (as bytes apart), y[t * ys + r]
-    // with r counted from the first row of g0; side: the tokens' side data (nb per token).
-    // Tile(blocks, g, count) runs the prepared blocks of `count` groups from group g for every
-    // token tile; Prepare(g, count, buf) fills them.
-    template <int Groups, class Prepared, class Prepare, class Tile>
-    static void for_each_prepared(std::size_t nb, std::size_t g0, std::size_t g1, Prepare&& prepare, Tile&& tile) {
-        thread_local std::vector<Prepared> buf;
-        if (buf.size() < nb) buf.resize(nb);
-        for (std::size_t g = g0; g + Groups <= g1; g += Groups) {
-            prepare(g, buf.data());
-            tile(static_cast<const Prepared*>(buf.data()), g);
-        }
-    }
-
+    // The GEMM of groups [g0, g1) for n_tokens activation rows (as bytes apart): y[t * ys + r],
+    // r counted from the first row of g0; side: the tokens' side data (nb per token). Each group
+    // is unpacked into a per-thread buffer, then run through q4_0x8's tiles RN tokens at a time.
     template <class I, int RN>
     static void gemm_groups(const std::byte* packed, std::size_t nb, std::size_t g0, std::size_t g1, const std::byte* a,
                             std::size_t as, std::size_t n_tokens, const nibble_gemm_side* side, float* y,
@@ -146,18 +135,16 @@ struct q4_0x8_packed_kernels {
         static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
             return std::array<tile_fn, RN>{&q4_0x8::template tile<static_cast<int>(N) + 1, I>...};
         }(std::make_index_sequence<RN>{});
-        for_each_prepared<1, q4_0x8_block>(
-            nb, g0, g1,
-            [&](std::size_t g, q4_0x8_block* buf) {
-                const std::byte* grp = packing::group(packed, nb, g);
-                for (std::size_t b = 0; b < nb; ++b) unpack(grp, nb, b, buf[b]);
-            },
-            [&](const q4_0x8_block* blocks, std::size_t g) {
-                for (std::size_t t = 0; t < n_tokens; t += RN) {
-                    const std::size_t n = std::min<std::size_t>(RN, n_tokens - t);
-                    tiles[n - 1](blocks, a + t * as, as, side + t * nb, nb, y + t * ys + 8 * (g - g0), ys, nullptr);
-                }
-            });
+        thread_local std::vector<q4_0x8_block> buf;
+        if (buf.size() < nb) buf.resize(nb);
+        for (std::size_t g = g0; g < g1; ++g) {
+            const std::byte* grp = packing::group(packed, nb, g);
+            for (std::size_t b = 0; b < nb; ++b) unpack(grp, nb, b, buf[b]);
+            for (std::size_t t = 0; t < n_tokens; t += RN) {
+                const std::size_t n = std::min<std::size_t>(RN, n_tokens - t);
+                tiles[n - 1](buf.data(), a + t * as, as, side + t * nb, nb, y + t * ys + 8 * (g - g0), ys, nullptr);
+            }
+        }
     }
 };
 
