@@ -3,6 +3,7 @@
 // GEMM throughput for a 512-token prompt.
 //
 //   bench_kernels [--mb 256] [--threads 2] [--tokens 512] [--reps 5] [--only bw|gemv|gemm]
+// Types the backend repacks for decode (kernels::packed_layout) get a second GEMV row, TYPE/x8.
 // Prints GB/s of weight bytes read, the ratio to the measured bandwidth with the same thread
 // count, the 2-vs-1-thread speedup, and GEMM GFLOP/s.
 #include "kernels_common.hpp"
@@ -223,17 +224,21 @@ int main(int argc, char** argv) {
             const std::size_t rb = hearth::row_bytes(t, cols);
             const std::size_t rows = o.mb * 1024 * 1024 / rb / 16 * 16;
             const auto m = bench::random_matrix(t, rows, cols, 7);
-            const hc::matrix_view W{t, rows, cols, m.data(), rb};
-            const gemv_pairs r = bench_gemv_paired(pools, buf, W, o.reps);
-            std::printf("%-7s %8zu", std::string(hearth::name(t)).c_str(), rows);
-            for (std::size_t i = 0; i < pools.size(); ++i) {
-                const auto [lo, hi] = std::minmax_element(r.fraction[i].begin(), r.fraction[i].end());
-                std::printf("  %7.2f  %3.0f%% (%3.0f-%3.0f%%)", *std::max_element(r.gbs[i].begin(), r.gbs[i].end()),
-                            100.0 * median(r.fraction[i]), 100.0 * *lo, 100.0 * *hi);
+            const hc::matrix_view file{t, rows, cols, m.data(), rb};
+            std::vector<std::byte> packed;
+            const hc::matrix_view P = bench::repacked<arch>(file, packed);
+            for (const hc::matrix_view& W : bench::layouts(file, P)) {
+                const gemv_pairs r = bench_gemv_paired(pools, buf, W, o.reps);
+                std::printf("%-7s %8zu", bench::label(W).c_str(), rows);
+                for (std::size_t i = 0; i < pools.size(); ++i) {
+                    const auto [lo, hi] = std::minmax_element(r.fraction[i].begin(), r.fraction[i].end());
+                    std::printf("  %7.2f  %3.0f%% (%3.0f-%3.0f%%)", *std::max_element(r.gbs[i].begin(), r.gbs[i].end()),
+                                100.0 * median(r.fraction[i]), 100.0 * *lo, 100.0 * *hi);
+                }
+                const auto [lo, hi] = std::minmax_element(r.speedup.begin(), r.speedup.end());
+                std::printf("  %5.2fx (%4.2f-%4.2fx)\n", median(r.speedup), *lo, *hi);
+                std::fflush(stdout);
             }
-            const auto [lo, hi] = std::minmax_element(r.speedup.begin(), r.speedup.end());
-            std::printf("  %5.2fx (%4.2f-%4.2fx)\n", median(r.speedup), *lo, *hi);
-            std::fflush(stdout);
         }
     }
 

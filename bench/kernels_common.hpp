@@ -3,6 +3,7 @@
 #include <hearth/cpu/all.hpp>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace bench {
@@ -42,6 +43,34 @@ inline std::vector<std::byte> random_matrix(dtype t, std::size_t rows, std::size
         }
     }
     return m;
+}
+
+// W as the CPU backend reads it in decode: repacked into the layout Arch's kernels read faster
+// (kernels::packed_layout: q4_0 and q4_K on x86), the packed bytes in `storage`; W itself, in the
+// file's layout, when Arch reads that type in place.
+template <class Arch>
+hearth::cpu::matrix_view repacked(const hearth::cpu::matrix_view& W, std::vector<std::byte>& storage) {
+    using K = hearth::cpu::kernels<Arch>;
+    const auto layout = K::packed_layout(W.type, W.rows, W.cols);
+    if (layout == hearth::cpu::weight_layout::file) return W;
+    storage.assign(K::packed_bytes(layout, W.rows, W.cols), std::byte{});
+    K::pack(layout, W.data, W.row_stride_bytes, W.cols, 0, W.rows / 8, storage.data());
+    hearth::cpu::matrix_view P = W;
+    P.data = storage.data();
+    P.layout = layout;
+    return P;
+}
+
+// The views to measure: the file's layout, then the repacked one when there is one.
+inline std::vector<hearth::cpu::matrix_view> layouts(const hearth::cpu::matrix_view& file,
+                                                     const hearth::cpu::matrix_view& packed) {
+    if (packed.layout == hearth::cpu::weight_layout::file) return {file};
+    return {file, packed};
+}
+
+// A row label: the dtype, with "/x8" when the matrix is repacked.
+inline std::string label(const hearth::cpu::matrix_view& W) {
+    return std::string(hearth::name(W.type)) + (W.layout == hearth::cpu::weight_layout::file ? "" : "/x8");
 }
 
 }  // namespace bench

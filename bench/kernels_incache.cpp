@@ -3,6 +3,7 @@
 // minimum shows what the kernel itself costs; if this is far above the DRAM bandwidth measured
 // by bench_kernels, the decode GEMV is memory-bound as it should be.
 //   bench_kernels_incache [--kb 384] [--reps 400]
+// Types the backend repacks for decode (kernels::packed_layout) get a second row, TYPE/x8.
 #include "kernels_common.hpp"
 #include <hearth/cpu/all.hpp>
 #include <algorithm>
@@ -40,21 +41,26 @@ int main(int argc, char** argv) {
         const std::size_t rows = std::max<std::size_t>(16, kb * 1024 / rb / 16 * 16);
         const auto m = bench::random_matrix(t, rows, cols, 11);
         const hc::matrix_view W{t, rows, cols, m.data(), rb};
-        std::vector<float> x(cols * 8), y(rows * 8);
-        for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(int(i % 17) - 8) * 0.1f;
-        double best1 = 1e30, best8 = 1e30;
-        for (int r = 0; r < reps; ++r) {
-            const auto t0 = clock_type::now();
-            hc::matmul<arch>(ctx, W, x.data(), cols, 1, y.data(), rows);
-            best1 = std::min(best1, std::chrono::duration<double>(clock_type::now() - t0).count());
+        std::vector<std::byte> packed;
+        const hc::matrix_view P = bench::repacked<arch>(W, packed);
+        for (const hc::matrix_view& V : bench::layouts(W, P)) {
+            std::vector<float> x(cols * 8), y(rows * 8);
+            for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(int(i % 17) - 8) * 0.1f;
+            double best1 = 1e30, best8 = 1e30;
+            for (int r = 0; r < reps; ++r) {
+                const auto t0 = clock_type::now();
+                hc::matmul<arch>(ctx, V, x.data(), cols, 1, y.data(), rows);
+                best1 = std::min(best1, std::chrono::duration<double>(clock_type::now() - t0).count());
+            }
+            for (int r = 0; r < reps / 4 + 1; ++r) {
+                const auto t0 = clock_type::now();
+                hc::matmul<arch>(ctx, V, x.data(), cols, 8, y.data(), rows);
+                best8 = std::min(best8, std::chrono::duration<double>(clock_type::now() - t0).count());
+            }
+            // GB/s counts the file's bytes either way, so the layouts compare as work done.
+            std::printf("%-7s %12.2f %14.2f %14.2f\n", bench::label(V).c_str(), double(rows * rb) / best1 / 1e9,
+                        double(rows * cols) / best1 / 1e9, 2.0 * double(rows * cols) * 8 / best8 / 1e9);
         }
-        for (int r = 0; r < reps / 4 + 1; ++r) {
-            const auto t0 = clock_type::now();
-            hc::matmul<arch>(ctx, W, x.data(), cols, 8, y.data(), rows);
-            best8 = std::min(best8, std::chrono::duration<double>(clock_type::now() - t0).count());
-        }
-        std::printf("%-7s %12.2f %14.2f %14.2f\n", std::string(hearth::name(t)).c_str(), double(rows * rb) / best1 / 1e9,
-                    double(rows * cols) / best1 / 1e9, 2.0 * double(rows * cols) * 8 / best8 / 1e9);
     }
     return 0;
 }

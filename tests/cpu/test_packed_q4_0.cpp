@@ -3,7 +3,7 @@
 // arch reads the layout (x86) the SIMD GEMV gives the twin's bits, the GEMM matches the twin within
 // the rounding bound of test_matmul.cpp, a token gets the same bits in any batch, and the
 // backend's load() repacks exactly where asked to.
-#include "cpu_test_support.hpp"
+#include "packed_test_support.hpp"
 #include <hearth/cpu/backend.hpp>
 #include <hearth/quant/legacy.hpp>
 #include <cstring>
@@ -18,16 +18,7 @@ using packing = hc::q4_0x8_packing;
 namespace {
 
 std::vector<std::byte> pack(const std::vector<std::byte>& w, std::size_t rows, std::size_t k) {
-    std::vector<std::byte> p(w.size());
-    packing::pack(w.data(), hearth::row_bytes(dtype::q4_0, k), k / 32, 0, rows / 8, p.data());
-    return p;
-}
-
-// One activation row of k floats as q8_0, quantized as the arch's matmul quantizes it.
-std::vector<std::byte> q8_0_row(const float* x, std::size_t k) {
-    std::vector<std::byte> a(hearth::row_bytes(dtype::q8_0, k));
-    hc::kernels<arch>::quantize_activation(dtype::q8_0, x, a.data(), k);
-    return a;
+    return packed_test::pack<dtype::q4_0, packing>(w, rows, k);
 }
 
 }  // namespace
@@ -61,7 +52,7 @@ TEST_CASE("packed q4_0: the scalar twin computes the q4_0 dot of each row", "[cp
     const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 11);
     const auto p = pack(w, rows, k);
     const auto x = cpu_test::random_floats(k, 5, -2.0f, 2.0f);
-    const auto a = q8_0_row(x.data(), k);
+    const auto a = packed_test::activation_row<dtype::q4_0>(x.data(), k);
     const auto* act = reinterpret_cast<const block_q8_0*>(a.data());
     float y[8];
     packing::ref_gemv(p.data(), nb, act, y);
@@ -84,77 +75,20 @@ TEST_CASE("packed q4_0: the scalar twin computes the q4_0 dot of each row", "[cp
 }
 
 TEST_CASE("packed q4_0: matmul over the packed layout against the twin", "[cpu][packed]") {
-    const bool packs = hc::kernels<arch>::packed_layout(dtype::q4_0, 8, 64) == hc::weight_layout::q4_0x8;
-    if (!packs) {
-        // Scalar and NEON read the file's rows: the backend never repacks for them, and a packed
-        // matrix handed to their matmul is refused, not misread.
-        const auto w = cpu_test::quantized_rows<dtype::q4_0>(8, 64, 1);
-        const auto p = pack(w, 8, 64);
-        const hc::matrix_view W{dtype::q4_0, 8, 64, p.data(), hearth::row_bytes(dtype::q4_0, 64), hc::weight_layout::q4_0x8};
-        hc::thread_pool pool(1);
-        hc::matmul_context ctx(pool);
-        std::vector<float> x(64, 0.5f), y(8);
-        CHECK_THROWS_AS(hc::matmul<arch>(ctx, W, x.data(), 64, 1, y.data(), 8), hearth::error);
-        return;
-    }
+    if (!packed_test::arch_reads<dtype::q4_0, packing>(hc::weight_layout::q4_0x8, 64)) return;
     const bool small = cpu_test::small_sizes();
-    for (std::size_t rows : {8u, 24u, 48u}) {
-        for (std::size_t k : {32u, 96u, small ? 256u : 2048u}) {
-            const std::size_t nb = k / 32;
-            const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 100 + std::uint32_t(k));
-            const auto p = pack(w, rows, k);
-            const hc::matrix_view file{dtype::q4_0, rows, k, w.data(), hearth::row_bytes(dtype::q4_0, k)};
-            const hc::matrix_view W{dtype::q4_0, rows, k, p.data(), hearth::row_bytes(dtype::q4_0, k), hc::weight_layout::q4_0x8};
-            for (std::size_t n_tokens : {1u, 2u, 3u, 7u, 17u}) {
-                const auto x = cpu_test::random_floats(n_tokens * k, 7 + std::uint32_t(n_tokens), -2.0f, 2.0f);
-                for (unsigned threads : {1u, 2u, 3u}) {
-                    hc::thread_pool pool(threads);
-                    hc::matmul_context ctx(pool);
-                    const std::size_t ys = rows + 3;
-                    std::vector<float> y(n_tokens * ys, -12345.0f), y_file(n_tokens * rows), one(rows);
-                    hc::matmul<arch>(ctx, W, x.data(), k, n_tokens, y.data(), ys);
-                    hc::matmul<arch>(ctx, file, x.data(), k, n_tokens, y_file.data(), rows);
-                    for (std::size_t t = 0; t < n_tokens; ++t) {
-                        const auto a = q8_0_row(x.data() + t * k, k);
-                        // The twin, group by group: the GEMV's bits, and within the bound for the GEMM.
-                        std::vector<float> want(rows);
-                        for (std::size_t g = 0; g < rows / 8; ++g)
-                            packing::ref_gemv(packing::group(p.data(), nb, g), nb,
-                                              reinterpret_cast<const block_q8_0*>(a.data()), want.data() + 8 * g);
-                        hc::matmul<arch>(ctx, W, x.data() + t * k, k, 1, one.data(), rows);
-                        for (std::size_t r = 0; r < rows; ++r) {
-                            INFO("rows " << rows << " k " << k << " tokens " << n_tokens << " threads " << threads
-                                         << " token " << t << " row " << r);
-                            REQUIRE(one[r] == want[r]);                // GEMV: the twin's bits
-                            REQUIRE(y[t * ys + r] == one[r]);          // any batch: the same bits
-                            // and the same value as the file's layout gives, within the rounding bound
-                            double mag = 0;
-                            std::vector<float> wd(k);
-                            hc::dequantize_row(dtype::q4_0, file.row(r), wd.data(), k);
-                            for (std::size_t i = 0; i < k; ++i) mag += std::fabs(double(wd[i]) * x[t * k + i]);
-                            REQUIRE(cpu_test::close(y[t * ys + r], y_file[t * rows + r], mag, 2e-5, 1e-6));
-                        }
-                        for (std::size_t r = rows; r < ys; ++r) REQUIRE(y[t * ys + r] == -12345.0f);
-                    }
-                }
-            }
-        }
-    }
+    // The file layout's GEMV sums in another float order: within the rounding bound of it.
+    for (std::size_t rows : {8u, 24u, 48u})
+        for (std::size_t k : {32u, 96u, small ? 256u : 2048u})
+            packed_test::check_matmul<dtype::q4_0, packing>(hc::weight_layout::q4_0x8,
+                                                            cpu_test::quantized_rows<dtype::q4_0>(rows, k, 100 + std::uint32_t(k)),
+                                                            rows, k, {1u, 2u, 3u, 7u, 17u}, false);
 }
 
 TEST_CASE("packed q4_0: get_rows reads a packed table as the file's", "[cpu][packed][get_rows]") {
     const std::size_t rows = 16, k = 64;
-    const auto w = cpu_test::quantized_rows<dtype::q4_0>(rows, k, 9);
-    const auto p = pack(w, rows, k);
-    const hc::matrix_view file{dtype::q4_0, rows, k, w.data(), hearth::row_bytes(dtype::q4_0, k)};
-    const hc::matrix_view packed{dtype::q4_0, rows, k, p.data(), hearth::row_bytes(dtype::q4_0, k), hc::weight_layout::q4_0x8};
-    const std::int32_t ids[] = {15, 0, 9, 9};
-    std::vector<float> got(4 * k), want(4 * k);
-    hc::get_rows<arch>(packed, ids, 4, got.data(), k);
-    hc::get_rows<arch>(file, ids, 4, want.data(), k);
-    REQUIRE(got == want);
-    const std::int32_t bad[] = {16};
-    CHECK_THROWS_AS(hc::get_rows<arch>(packed, bad, 1, got.data(), k), hearth::error);
+    packed_test::check_get_rows<dtype::q4_0, packing>(hc::weight_layout::q4_0x8,
+                                                      cpu_test::quantized_rows<dtype::q4_0>(rows, k, 9), rows, k);
 }
 
 TEST_CASE("packed q4_0: the backend repacks a q4_0 matrix on its first one-token matmul", "[cpu][packed]") {

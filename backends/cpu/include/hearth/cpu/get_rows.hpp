@@ -4,8 +4,7 @@
 #include <hearth/cpu/kernels/format.hpp>
 #include <hearth/cpu/kernels/scalar.hpp>
 #include <hearth/cpu/matrix_view.hpp>
-#include <hearth/cpu/packed_q4_0.hpp>
-#include <hearth/cpu/packed_q4_k.hpp>
+#include <hearth/cpu/packed_layouts.hpp>
 #include <hearth/error.hpp>
 #include <cstdint>
 #include <string>
@@ -36,19 +35,17 @@ void get_rows(const matrix_view& table, const std::int32_t* ids, std::size_t n, 
                                                 std::to_string(i) + " is outside the table's " +
                                                 std::to_string(table.rows) + " rows");
         const auto r = static_cast<std::size_t>(ids[i]);
-        if (table.layout == weight_layout::q4_0x8) {
-            thread_local std::vector<quant::block_q4_0> blocks;  // the row back in the file's layout
-            blocks.resize(table.cols / 32);
-            q4_0x8_packing::unpack_row(table.data, blocks.size(), r, blocks.data());
-            quant::dequantize(blocks.data(), out + i * out_stride, blocks.size());
-        } else if (table.layout == weight_layout::q4_kx8) {
-            thread_local std::vector<quant::block_q4_k> blocks;
-            blocks.resize(table.cols / 256);
-            q4_kx8_packing::unpack_row(table.data, blocks.size(), r, blocks.data());
-            quant::dequantize(blocks.data(), out + i * out_stride, blocks.size());
-        } else {
+        if (table.layout == weight_layout::file) {
             dequantize_row(table.type, table.row(r), out + i * out_stride, table.cols);
+            continue;
         }
+        visit_packed_layout(table.layout, [&](auto tc, auto packing) {
+            using block = typename decltype(packing)::file_block;
+            thread_local std::vector<block> blocks;  // the row back in the file's layout
+            blocks.resize(table.cols / quant::traits_block_elems(decltype(tc)::value));
+            packing.unpack_row(table.data, blocks.size(), r, blocks.data());
+            quant::dequantize(blocks.data(), out + i * out_stride, blocks.size());
+        });
     }
 }
 

@@ -12,6 +12,7 @@ enum class weight_layout : unsigned char {
     file,    // the GGUF's rows, row_stride_bytes apart
     q4_0x8,  // q4_0 in groups of 8 interleaved rows (packed_q4_0.hpp); rows is a multiple of 8
     q4_kx8,  // q4_K in groups of 8 interleaved rows (packed_q4_k.hpp); rows is a multiple of 8
+    q8_0x8,  // q8_0 in groups of 8 interleaved rows (packed_q8_0.hpp); rows is a multiple of 8
 };
 
 struct matrix_view {

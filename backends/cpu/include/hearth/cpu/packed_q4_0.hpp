@@ -35,6 +35,7 @@ HEARTH_NAMESPACE_BEGIN
 namespace cpu {
 
 struct q4_0x8_packing {
+    using file_block = quant::block_q4_0;
     static constexpr std::size_t rows = 8;
     static constexpr std::size_t chunk_bytes = 32;                  // 4 bytes of each of 8 rows
     static constexpr std::size_t qs_bytes = 4 * chunk_bytes;        // one block of 8 rows

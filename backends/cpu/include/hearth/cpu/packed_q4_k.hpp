@@ -29,6 +29,7 @@ HEARTH_NAMESPACE_BEGIN
 namespace cpu {
 
 struct q4_kx8_packing {
+    using file_block = quant::block_q4_k;
     static constexpr std::size_t rows = 8;
     static constexpr std::size_t chunk_bytes = 32;
     static constexpr std::size_t qs_bytes = 32 * chunk_bytes;

@@ -21,6 +21,7 @@
 // Zen 3's ports, decoded Q4_K_M 25% slower on Zen 4 built for AVX-512. q4_0 keeps its pair GEMV
 // (the 8-row one was no faster there).
 #include <hearth/cpu/kernels/avx2.hpp>
+#include <hearth/cpu/kernels/avx2_q8_0x8_packed.hpp>
 #include <hearth/cpu/kernels/avx512_k4x16.hpp>
 #include <hearth/cpu/kernels/avx512_q4_0x16.hpp>
 
@@ -67,6 +68,7 @@ template <> struct format<avx512, dtype::q5_1> {
 };
 template <> struct format<avx512, dtype::q8_0> {
     using policy = avx2_detail::q8_0x16_policy<avx512_detail::vnni_ops, 2, 6>;
+    using packed_policy = avx2_detail::q8_0x8_packed_policy<avx512_detail::vnni_ops, 6>;
     using key_policy = detail::split_block_policy<avx512_detail::vnni<avx2_detail::q8_0_kernel>,
                                                   avx512_detail::vnni<avx2_detail::q8_0_gemm_kernel>, 4, 4, 2>;
 };

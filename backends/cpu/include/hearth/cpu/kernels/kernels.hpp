@@ -7,8 +7,7 @@
 #include <hearth/cpu/kernels/scalar.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <hearth/cpu/matrix_view.hpp>
-#include <hearth/cpu/packed_q4_0.hpp>
-#include <hearth/cpu/packed_q4_k.hpp>
+#include <hearth/cpu/packed_layouts.hpp>
 #include <hearth/error.hpp>
 #include <hearth/cpu/scratch.hpp>
 #if defined(HEARTH_CPU_AVX2)
@@ -24,20 +23,10 @@
 HEARTH_NAMESPACE_BEGIN
 namespace cpu {
 
-// The policy of T weights the backend repacked (weight_layout::q4_0x8, q4_kx8), where the arch
-// has one (x86: packed_q4_0.hpp says why).
+// The policy of T weights the backend repacked (weight_layout::q4_0x8, q4_kx8, q8_0x8), where the
+// arch has one (x86: packed_q4_0.hpp says why; q8_0 with VNNI only: packed_q8_0.hpp).
 template <class Arch, dtype T>
 concept packs = requires { typename resolve_format<Arch, T>::type::packed_policy; };
-
-// Calls f(std::integral_constant<dtype, T>, Packing) for a repacked layout.
-template <class F> decltype(auto) visit_packed_layout(weight_layout layout, F&& f) {
-    switch (layout) {
-    case weight_layout::q4_0x8: return f(std::integral_constant<dtype, dtype::q4_0>{}, q4_0x8_packing{});
-    case weight_layout::q4_kx8: return f(std::integral_constant<dtype, dtype::q4_k>{}, q4_kx8_packing{});
-    case weight_layout::file: break;
-    }
-    throw error(errc::invalid_argument, "cpu: a matrix in the file's layout is not a repacked one");
-}
 
 template <class Arch> struct kernels {
     // The layout the backend should repack a weight of type t and shape rows x cols into
@@ -48,6 +37,8 @@ template <class Arch> struct kernels {
             if (t == dtype::q4_0 && cols % 32 == 0) return weight_layout::q4_0x8;
         if constexpr (packs<Arch, dtype::q4_k>)
             if (t == dtype::q4_k && cols % 256 == 0) return weight_layout::q4_kx8;
+        if constexpr (packs<Arch, dtype::q8_0>)
+            if (t == dtype::q8_0 && cols % 32 == 0) return weight_layout::q8_0x8;
         return weight_layout::file;
     }
     // The bytes of a rows x cols matrix in a repacked layout.
