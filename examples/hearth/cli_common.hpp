@@ -28,13 +28,17 @@ struct model_options {
     std::string cache_k = "q4_0", cache_v = "q8_0";
     bool no_kv_rotation = false;
     bool no_repack = false;
+    bool no_huge_pages = false;
 
     void add_to(CLI::App& cmd, bool with_cache = true) {
         cmd.add_option("-m,--model", model, "GGUF model file")->required()->check(CLI::ExistingFile);
         cmd.add_option("-t,--threads", threads, "threads (default: all hardware threads)");
         cmd.add_flag("--no-repack", no_repack,
                      "CPU: read every weight in place from the file mapping (zero copy), not repacked into the "
-                     "layout its kernels read fastest (x86 q4_0)");
+                     "layout its kernels read fastest (x86: q4_0, q4_K; q8_0 with AVX-512 VNNI)");
+        cmd.add_flag("--no-huge-pages", no_huge_pages,
+                     "CPU: keep repacked weights in ordinary pages (huge pages decode faster; the first decode "
+                     "step pays for faulting them in)");
         cmd.add_option("-c,--ctx-size", context, "context size in tokens")->capture_default_str();
         if (with_cache) {
             cmd.add_option("--cache-type-k", cache_k, "K cache type: f32, f16, q8_0, q4_0")->capture_default_str();
@@ -79,7 +83,8 @@ inline void add_chat_template_options(CLI::App& cmd, std::string& template_name,
 // The backend lives as long as the process: models keep a reference to it.
 inline cpu_backend& backend_for(const model_options& o) {
     static std::unique_ptr<cpu_backend> b;
-    if (!b) b = std::make_unique<cpu_backend>(hearth::cpu::options{.threads = o.threads, .repack = !o.no_repack});
+    if (!b) b = std::make_unique<cpu_backend>(hearth::cpu::options{
+                                               .threads = o.threads, .repack = !o.no_repack, .huge_pages = !o.no_huge_pages});
     return *b;
 }
 

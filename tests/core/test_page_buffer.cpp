@@ -1,0 +1,36 @@
+// allocate_pages: memory for repacked weights, in huge pages where asked and large enough. Whatever
+// the OS does with the hint, the buffer holds what is written to it, is cache-line aligned, and a
+// huge-page request of at least one huge page starts on a huge-page boundary.
+#include <hearth/page_buffer.hpp>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstring>
+
+namespace {
+
+bool holds_pattern(std::byte* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; i += 4093) p[i] = std::byte(i % 251);
+    p[n - 1] = std::byte{7};
+    for (std::size_t i = 0; i + 1 < n; i += 4093)
+        if (p[i] != std::byte(i % 251)) return false;
+    return p[n - 1] == std::byte{7};
+}
+
+}  // namespace
+
+TEST_CASE("allocate_pages: usable, aligned buffers with and without huge pages", "[core][page_buffer]") {
+    for (bool huge : {false, true}) {
+        for (std::size_t n : {std::size_t{1}, std::size_t{4096 + 5}, hearth::huge_page_bytes,
+                              hearth::huge_page_bytes * 3 / 2 + 64}) {
+            INFO("huge " << huge << " bytes " << n);
+            auto buf = hearth::allocate_pages(n, huge);
+            REQUIRE(buf);
+            const auto at = reinterpret_cast<std::uintptr_t>(buf.get());
+            CHECK(at % 64 == 0);
+#if defined(MADV_HUGEPAGE)
+            if (huge && n >= hearth::huge_page_bytes) CHECK(at % hearth::huge_page_bytes == 0);
+#endif
+            CHECK(holds_pattern(buf.get(), n));
+        }
+    }
+}
