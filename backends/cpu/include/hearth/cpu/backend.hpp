@@ -1,8 +1,9 @@
 #pragma once
 // hearth::cpu::backend<Arch>: the CPU backend. Every op runs at once, on the calling thread and
 // the backend's thread pool. Weights are views into the file mapping (no copy), except where the
-// arch's kernels read a repacked layout much faster (x86 q4_0 and q4_K: packed_q4_0.hpp): such a
-// matrix is copied into that layout by its first one-token matmul (options::repack); activations
+// arch's kernels read a repacked layout much faster (x86 q4_0 and q4_K, q8_0 with VNNI:
+// packed_layouts.hpp): such a matrix is copied into that layout, in huge pages where the OS offers
+// them (page_buffer.hpp), by its first one-token matmul (options::repack); activations
 // are f32 row-major host tensors; the KV cache is host memory in the session's dtypes.
 #include <hearth/backend.hpp>
 #include <hearth/cpu/arch.hpp>
@@ -67,8 +68,9 @@ struct host_weight {
 struct options {
     unsigned threads = 0;  // 0: one per hardware thread
     // Copy the weights whose kernels read a repacked layout faster into that layout, on their
-    // first one-token matmul (x86 q4_0 and q4_K: decode 1.2-1.3x on one core). false keeps every
-    // weight a view into the file mapping (zero copy, pages shared between processes that map it).
+    // first one-token matmul (x86 q4_0, q4_K, q8_0 with VNNI: decode 1.2-1.3x on one core). false
+    // keeps every weight a view into the file mapping (zero copy, pages shared between processes
+    // that map it).
     bool repack = true;
     // Back the repacked copies with huge pages where the OS offers them (page_buffer.hpp: decode
     // reads them faster; the first decode step pays for the pages). false: 4 KiB pages.
@@ -199,15 +201,23 @@ private:
         return st.buffer ? st.packed : w.matrix;
     }
 
-    // The matrix m into st.layout (groups of 8 interleaved rows), the groups split over the pool;
-    // then the mapping's pages under it are released.
+    // The matrix m into st.layout (groups of 8 interleaved rows), the groups split over the pool.
+    // The mapping's pages under each run of groups are released once it is copied, so the peak
+    // resident memory is not the file's plus a whole copy of the largest matrix (TinyLlama Q8_0's
+    // output matrix: 66 MiB); a last release takes the pages the runs' edges shared.
     void repack(const matrix_view& m, repack_state& st) {
-        const std::size_t groups = m.rows / 8;
+        const std::size_t groups = m.rows / 8, group_source_bytes = 8 * m.row_stride_bytes;
         std::shared_ptr<std::byte[]> buf = allocate_pages(kernels<Arch>::packed_bytes(st.layout, m.rows, m.cols), huge_pages_);
         pool_.parallel_for(
             groups,
             [&](unsigned, std::size_t g0, std::size_t g1) {
-                kernels<Arch>::pack(st.layout, m.data, m.row_stride_bytes, m.cols, g0, g1, buf.get());
+                constexpr std::size_t run = 64;  // groups per release: 1 MiB of a 2048-column q8_0 matrix
+                for (std::size_t g = g0; g < g1; g += run) {
+                    const std::size_t e = std::min(g + run, g1);
+                    kernels<Arch>::pack(st.layout, m.data, m.row_stride_bytes, m.cols, g, e, buf.get());
+                    if (st.mapping)
+                        st.mapping->release(std::span(m.data + g * group_source_bytes, (e - g) * group_source_bytes));
+                }
             },
             1);
         st.packed = matrix_view{m.type, m.rows, m.cols, buf.get(), m.row_stride_bytes, st.layout};
