@@ -1,6 +1,7 @@
 #pragma once
-// page_buffer: memory for a large, long-lived copy of model weights (the CPU backend's repacked
-// matrices), in huge pages where the OS offers them.
+// page_buffer: large, long-lived CPU buffers whose pages matter. allocate_pages: a copy of model
+// weights (the CPU backend's repacked matrices), in huge pages where the OS offers them.
+// zeroed_buffer (below): a K/V cache, its pages faulted in only as they are written.
 //
 // Why: a decode step streams every weight byte once, so with 4 KiB pages it walks the page tables
 // once per 4 KiB read. The file mapping often gets 2 MiB mappings for free (the page cache keeps
@@ -53,5 +54,43 @@ inline std::shared_ptr<std::byte[]> allocate_pages(std::size_t bytes, bool huge_
     constexpr std::align_val_t line{64};
     return {static_cast<std::byte*>(::operator new[](bytes, line)), [](std::byte* q) { ::operator delete[](q, line); }};
 }
+
+// A fixed-size byte buffer that reads as zeros, whose pages the OS provides on first touch (an
+// anonymous mapping where there is mmap): a buffer sized for the worst case, such as a K/V cache
+// for the whole context, costs resident memory and page faults only for what is written. A
+// std::vector zeroes every page up front: TinyLlama's 36 MiB cache for 4096 tokens took 7% of a
+// 7-token prompt's first token on one thread. Move-only, like the memory it owns.
+class zeroed_buffer {
+public:
+    zeroed_buffer() = default;
+    explicit zeroed_buffer(std::size_t bytes) : size_(bytes) {
+        if (bytes == 0) return;
+#if !defined(_WIN32)
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        mem_ = {static_cast<std::byte*>(p), unmapper{bytes}};
+#else
+        mem_ = {new std::byte[bytes](), unmapper{0}};
+#endif
+    }
+
+    std::byte* data() noexcept { return mem_.get(); }
+    const std::byte* data() const noexcept { return mem_.get(); }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    struct unmapper {
+        std::size_t bytes;  // 0: allocated with new[]
+        void operator()(std::byte* p) const noexcept {
+#if !defined(_WIN32)
+            ::munmap(p, bytes);
+#else
+            delete[] p;
+#endif
+        }
+    };
+    std::unique_ptr<std::byte[], unmapper> mem_;
+    std::size_t size_ = 0;
+};
 
 HEARTH_NAMESPACE_END

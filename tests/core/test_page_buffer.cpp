@@ -34,3 +34,20 @@ TEST_CASE("allocate_pages: usable, aligned buffers with and without huge pages",
         }
     }
 }
+
+TEST_CASE("zeroed_buffer: reads as zeros, keeps what is written, moves", "[core][page_buffer]") {
+    hearth::zeroed_buffer empty;
+    CHECK(empty.size() == 0);
+    CHECK(empty.data() == nullptr);
+    const std::size_t n = 3 * 4096 + 17;
+    hearth::zeroed_buffer b(n);
+    REQUIRE(b.size() == n);
+    REQUIRE(b.data() != nullptr);
+    for (std::size_t i = 0; i < n; i += 511) REQUIRE(b.data()[i] == std::byte{0});
+    CHECK(holds_pattern(b.data(), n));
+    const std::byte* at = b.data();
+    hearth::zeroed_buffer moved(std::move(b));
+    CHECK(moved.data() == at);
+    CHECK(moved.size() == n);
+    CHECK(moved.data()[n - 1] == std::byte{7});
+}

@@ -12,6 +12,7 @@
 #include <hearth/cpu/ops/elementwise.hpp>
 #include <hearth/cpu/thread_pool.hpp>
 #include <hearth/dtype.hpp>
+#include <hearth/page_buffer.hpp>
 #include <hearth/quant.hpp>
 #include <algorithm>
 #include <array>
@@ -30,7 +31,7 @@ struct kv_storage {
     std::uint32_t n_cells = 0, n_head_kv = 0, head_dim_k = 0, head_dim_v = 0;
     std::size_t k_row_bytes = 0, v_row_bytes = 0;    // one cell, all heads
     std::size_t k_head_bytes = 0, v_head_bytes = 0;  // one head of one cell
-    std::vector<std::byte> k, v;
+    zeroed_buffer k, v;  // pages faulted in as cells are written, not for the whole context up front
 
     kv_storage() = default;
     kv_storage(dtype kt, dtype vt, std::uint32_t cells, std::uint32_t heads, std::uint32_t hdk, std::uint32_t hdv)
