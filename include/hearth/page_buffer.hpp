@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <span>
 
 #if !defined(_WIN32)
 #include <sys/mman.h>
@@ -77,6 +78,7 @@ public:
     std::byte* data() noexcept { return mem_.get(); }
     const std::byte* data() const noexcept { return mem_.get(); }
     std::size_t size() const noexcept { return size_; }
+    std::span<const std::byte> bytes() const noexcept { return {data(), size_}; }
 
 private:
     struct unmapper {
