@@ -14,7 +14,7 @@
 #include <string>
 #include <utility>
 
-// The one platform edge of the core: the OS calls that map a file.
+// A platform edge of the core (with page_buffer.hpp): the OS calls that map a file.
 #if defined(_WIN32)
 #ifndef NOMINMAX
 #define NOMINMAX
