@@ -155,7 +155,7 @@ struct q4_0x8_policy : nibble_policy<I, Kernel, GemvRM, GemmRM, GemmRN> {
         std::size_t r = r0;
         if (r + 8 <= r1) {
             r = for_each_group<8, q4_0x8, quant::block_q4_0, q4_0x8_block>(
-                w, ws, r0, r1, nb, [&](const q4_0x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
+                w, ws, r0, r1, nb, n_tokens, [&](const q4_0x8_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                         const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
                         tiles[n - 1](blocks, a + t * as, as, side + t * nb, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);

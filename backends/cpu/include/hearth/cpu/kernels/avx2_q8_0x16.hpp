@@ -22,6 +22,7 @@
 // this one costs 1 of each, and it capped this GEMM at half the speed of q4_0's. The two orders
 // differ in the last bits of a sum, well inside the scalar twin's bound and the llama.cpp parity
 // tests' tolerances.
+#include <hearth/cpu/kernels/avx2_gemv.hpp>
 #include <hearth/cpu/kernels/avx2_k4x8.hpp>
 #include <hearth/cpu/kernels/tile.hpp>
 #include <array>
@@ -228,15 +229,17 @@ struct q8_0x16_bytes {
 };
 
 // The same 16 rows for VNNI (I::fused_byte_dot): vpdpbusd multiplies unsigned by signed bytes,
-// so the activations are read as a + 128 (one xor of the broadcast, shared by both groups) and
-// each row's block sum starts at -128 * (sum of its weights), made in prepare: the exact integer
-// dot again, in one instruction per chunk and 8 rows, where the int16 tile needs two per pair
-// of elements and the byte tile a vpsignb per chunk. Same integer sums and float steps as
-// q8_0x16::tile, so the same bits.
+// so the weights are stored as w + 128 (an xor per chunk in prepare) and each token's block sum
+// starts at -128 * (sum of its activations), made once per matmul (nibble_gemm_side::offset):
+// the exact integer dot again, one instruction per chunk and 8 rows, where the int16 tile needs
+// two per pair of elements and the byte tile a vpsignb per chunk. The bias once sat on the
+// weights' side (a + 128 read against signed weights): every token tile then paid an xor per
+// broadcast, a third of its instructions (7-token prompt, TinyLlama Q8_0, one thread: tiles 50%
+// of the prefill, their preparation 40%). Same integer sums and float steps as q8_0x16::tile,
+// so the same bits.
 struct q8_0x16_vnni_block {
     struct group {
-        __m256i q[8];  // chunk c: dword j = row j's elements 4c .. 4c + 3
-        __m256i bias;  // lane j: -128 * (sum of row j's 32 weights)
+        __m256i q[8];  // chunk c: dword j = row j's elements 4c .. 4c + 3, each byte + 128
         __m256 d;
     } half[2];
 };
@@ -244,22 +247,20 @@ struct q8_0x16_vnni_block {
 template <class I>
 struct q8_0x16_vnni {
     static void prepare(const quant::block_q8_0* const (&rows)[16], q8_0x16_vnni_block& out) noexcept {
-        const __m256i ones = _mm256_set1_epi8(1);
+        const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
         for (int g = 0; g < 2; ++g) {
             auto& h = out.half[g];
             h.d = interleave_rows_bytes(rows + 8 * g, h.q);
-            __m256i sum = _mm256_setzero_si256();
-            for (int c = 0; c < 8; ++c) sum = I::madd_u8_i8_acc(sum, ones, h.q[c]);
-            h.bias = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), sum), 7);
+            for (int c = 0; c < 8; ++c) h.q[c] = _mm256_xor_si256(h.q[c], flip);
         }
     }
 
+    // side: the RN tokens' side data (nb entries per token, make_gemm_side with offset 128).
     template <int RN>
-    static void tile(const q8_0x16_vnni_block* p, const std::byte* a, std::size_t a_stride, std::size_t nb, float* y,
-                     std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
+    static void tile(const q8_0x16_vnni_block* p, const std::byte* a, std::size_t a_stride, const nibble_gemm_side* side,
+                     std::size_t nb, float* y, std::size_t y_stride, const detail::next_tile_prefetcher* pf) noexcept {
         const quant::block_q8_0* act[RN];
         for (int t = 0; t < RN; ++t) act[t] = reinterpret_cast<const quant::block_q8_0*>(a + t * a_stride);
-        const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
         __m256 acc[2][RN];
         for (int t = 0; t < RN; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
         for (std::size_t b = 0; b < nb; ++b) {
@@ -267,13 +268,13 @@ struct q8_0x16_vnni {
             const auto& w0 = p[b].half[0];
             const auto& w1 = p[b].half[1];
             __m256i sum0[RN], sum1[RN];
-            for (int t = 0; t < RN; ++t) sum0[t] = w0.bias, sum1[t] = w1.bias;
+            for (int t = 0; t < RN; ++t) sum0[t] = sum1[t] = _mm256_set1_epi32(side[t * nb + b].offset);
             for (int c = 0; c < 8; ++c) {
                 const __m256i q0 = w0.q[c], q1 = w1.q[c];
                 for (int t = 0; t < RN; ++t) {
-                    const __m256i x = _mm256_xor_si256(broadcast_dword(act[t][b].qs + 4 * c), flip);
-                    sum0[t] = I::madd_u8_i8_acc(sum0[t], x, q0);
-                    sum1[t] = I::madd_u8_i8_acc(sum1[t], x, q1);
+                    const __m256i x = broadcast_dword(act[t][b].qs + 4 * c);
+                    sum0[t] = I::madd_u8_i8_acc(sum0[t], q0, x);
+                    sum1[t] = I::madd_u8_i8_acc(sum1[t], q1, x);
                 }
             }
             q8_0x16_block_step<RN>(acc, sum0, sum1, w0.d, w1.d, act, b);
@@ -323,6 +324,46 @@ inline void q8_0_rows_tile(const std::byte* w, std::size_t w_stride, const std::
     }
 }
 
+// What q8_0's GEMM derives once per matmul from its activation rows (kernels::token_side_buffer):
+// a header holding the tile width, then per token and block what the tiles read besides the
+// activations: the int16 widening (tile > 0: AVX2 without VNNI, prompts longer than
+// short_prompt), VNNI's -128 * sum(a) and scale (tile 0 with VNNI), or nothing (the byte tiles).
+template <class I>
+struct q8_0_token_side {
+    static constexpr std::size_t header = 64;  // the tile width, then padding
+    static constexpr std::size_t per_block(std::size_t tile) noexcept {
+        return tile ? q8_0_wide_bytes_per_block : I::fused_byte_dot ? sizeof(nibble_gemm_side) : 0;
+    }
+    static std::size_t bytes(std::size_t tile, std::size_t n_tokens, std::size_t nb) noexcept {
+        return header + n_tokens * nb * per_block(tile);
+    }
+    // Tokens [t0, t1) of n_tokens into out (the whole side data's start).
+    static void make(std::size_t tile, const std::byte* a, std::size_t as, std::size_t t0, std::size_t t1,
+                     std::size_t n_tokens, std::size_t nb, std::byte* out) noexcept {
+        if (t0 == 0) std::memcpy(out, &tile, sizeof tile);
+        if (tile) {
+            widen_q8_0_tokens(a, as, t0, t1, n_tokens, nb, tile, out + header);
+        } else if constexpr (I::fused_byte_dot) {
+            make_gemm_side<I, 128, quant::block_q8_0>(a + t0 * as, as, t1 - t0, nb,
+                                                      reinterpret_cast<nibble_gemm_side*>(out + header) + t0 * nb);
+        }
+    }
+    // The side data from token t0 on (t0 a multiple of the tile), and its tile width.
+    struct view {
+        const std::byte* data;
+        std::size_t tile;
+    };
+    static view at(const std::byte* side, std::size_t t0, std::size_t nb) noexcept {
+        if (!side) return {nullptr, 0};
+        std::size_t tile;
+        std::memcpy(&tile, side, sizeof tile);
+        return {side + header + t0 * nb * per_block(tile), tile};
+    }
+    static const nibble_gemm_side* vnni(const std::byte* data) noexcept {
+        return reinterpret_cast<const nibble_gemm_side*>(data);
+    }
+};
+
 // q8_0's tile policy: q8_0_rows_tile for the GEMV and the edges; a GEMM chunk takes its whole
 // groups of 16 rows through q8_0x16 (InterleavedRN tokens per tile; up to short_prompt tokens
 // q8_0x16_bytes; with VNNI q8_0x16_vnni for every length) and the rest through the per-row tiles.
@@ -337,35 +378,26 @@ struct q8_0x16_policy {
         q8_0_rows_tile<I, RM, RN, RN == 1>(w, ws, a, as, nb, y, ys);
     }
 
-    // The widened activations, made once per matmul by the threads that quantize them
-    // (kernels::token_side_buffer): every row range of every thread reads them. A prompt of up
-    // to short_prompt tokens takes the byte tiles instead and widens nothing (tile 0 in the
-    // side data's header).
+    // The per-matmul side data (q8_0_token_side), made by the threads that quantize the
+    // activations: every row range of every thread reads it. A prompt of up to short_prompt
+    // tokens takes the byte tiles instead and widens nothing (tile 0 in the side data's header).
     static constexpr std::size_t short_prompt = 8;
     static constexpr std::size_t token_tile = InterleavedRN;  // tiled_rows' chunks start on a tile
+    using side_layout = q8_0_token_side<I>;
+    using side_view = typename side_layout::view;
     static std::size_t layout_tile(std::size_t n_tokens) noexcept {
         return I::fused_byte_dot || n_tokens <= short_prompt ? 0 : InterleavedRN;  // VNNI reads the bytes
     }
     static std::size_t token_grain(std::size_t n_tokens) noexcept { return layout_tile(n_tokens) ? InterleavedRN : 1; }
     static std::size_t token_side_bytes(std::size_t n_tokens, std::size_t nb) noexcept {
-        return side_header + (layout_tile(n_tokens) ? n_tokens * nb * q8_0_wide_bytes_per_block : 0);
+        return side_layout::bytes(layout_tile(n_tokens), n_tokens, nb);
     }
     static void make_token_side(const std::byte* a, std::size_t as, std::size_t t0, std::size_t t1,
-                                std::size_t n_tokens, std::size_t nb, std::byte* side) noexcept {
-        const std::size_t tile = layout_tile(n_tokens);
-        if (t0 == 0) std::memcpy(side, &tile, sizeof tile);
-        if (tile) widen_q8_0_tokens(a, as, t0, t1, n_tokens, nb, tile, side + side_header);
+                                std::size_t n_tokens, std::size_t nb, std::byte* out) noexcept {
+        side_layout::make(layout_tile(n_tokens), a, as, t0, t1, n_tokens, nb, out);
     }
-    // The side data from token t0 on (t0 a multiple of InterleavedRN), and its tile width.
-    struct side_view {
-        const std::byte* data;
-        std::size_t tile;
-    };
-    static side_view token_side_at(const std::byte* side, std::size_t t0, std::size_t nb) noexcept {
-        if (!side) return {nullptr, 0};
-        side_view v{side + side_header + t0 * nb * q8_0_wide_bytes_per_block, 0};
-        std::memcpy(&v.tile, side, sizeof v.tile);
-        return v;
+    static side_view token_side_at(const std::byte* data, std::size_t t0, std::size_t nb) noexcept {
+        return side_layout::at(data, t0, nb);
     }
 
     template <class Kernel, class Prepared, class Act>
@@ -380,8 +412,8 @@ struct q8_0x16_policy {
     static constexpr auto bytes_tiles = []<std::size_t... N>(std::index_sequence<N...>) {
         return std::array<bytes_fn, InterleavedRN>{&q8_0x16_bytes<I>::template tile<static_cast<int>(N) + 1>...};
     }(std::make_index_sequence<InterleavedRN>{});
-    using vnni_fn = void (*)(const q8_0x16_vnni_block*, const std::byte*, std::size_t, std::size_t, float*,
-                             std::size_t, const detail::next_tile_prefetcher*);
+    using vnni_fn = void (*)(const q8_0x16_vnni_block*, const std::byte*, std::size_t, const nibble_gemm_side*,
+                             std::size_t, float*, std::size_t, const detail::next_tile_prefetcher*);
     static constexpr auto vnni_tiles = []<std::size_t... N>(std::index_sequence<N...>) {
         return std::array<vnni_fn, InterleavedRN>{&q8_0x16_vnni<I>::template tile<static_cast<int>(N) + 1>...};
     }(std::make_index_sequence<InterleavedRN>{});
@@ -395,16 +427,17 @@ struct q8_0x16_policy {
         // The first token tile requests the next group's weights; the later ones find them in cache.
         if (side.data && I::fused_byte_dot) {
             r = for_each_group<16, q8_0x16_vnni<I>, quant::block_q8_0, q8_0x16_vnni_block>(
-                w, ws, r0, r1, nb,
+                w, ws, r0, r1, nb, n_tokens,
                 [&](const q8_0x16_vnni_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                         const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
-                        vnni_tiles[n - 1](blocks, a + t * as, as, nb, y + t * ys + g, ys, t == 0 ? next : nullptr);
+                        vnni_tiles[n - 1](blocks, a + t * as, as, side_layout::vnni(side.data) + t * nb, nb, y + t * ys + g, ys,
+                                          t == 0 ? next : nullptr);
                     }
                 });
         } else if (side.data && side.tile == 0) {
             r = for_each_group<16, q8_0x16_bytes<I>, quant::block_q8_0, q8_0x16_bytes_block>(
-                w, ws, r0, r1, nb,
+                w, ws, r0, r1, nb, n_tokens,
                 [&](const q8_0x16_bytes_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += InterleavedRN) {
                         const std::size_t n = std::min<std::size_t>(InterleavedRN, n_tokens - t);
@@ -413,7 +446,7 @@ struct q8_0x16_policy {
                 });
         } else if (side.data) {
             r = for_each_group<16, q8_0x16<I>, quant::block_q8_0, q8_0x16_block>(
-                w, ws, r0, r1, nb, [&](const q8_0x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
+                w, ws, r0, r1, nb, n_tokens, [&](const q8_0x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += side.tile) {
                         const std::size_t n = std::min(side.tile, n_tokens - t);
                         const q8_0_wide_tokens at = q8_0_wide_tile(side.data + t * nb * q8_0_wide_bytes_per_block, n, nb);
@@ -423,9 +456,6 @@ struct q8_0x16_policy {
         }
         detail::table_tiles<q8_0x16_policy>(w, ws, r, r1, a, as, n_tokens, nb, y, ys);
     }
-
-private:
-    static constexpr std::size_t side_header = 64;  // the tile width, then padding
 };
 
 }  // namespace cpu::avx2_detail

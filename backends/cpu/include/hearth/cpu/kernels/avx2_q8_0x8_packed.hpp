@@ -10,9 +10,9 @@
 // other), started at -128 * sum(a) (the layout's +128, precomputed once per activation block);
 // then one conversion, the 8 scales in one 16-byte load and one FMA for the 8 rows.
 //
-// GEMM: two groups at a time are unpacked into q8_0x16_vnni's prepared blocks (an xor per chunk
-// and the rows' weight sums: no transposition left) and run through its tiles, as the file-layout
-// GEMM runs them; a last odd group through the same tile with empty upper rows.
+// GEMM: two groups at a time are unpacked into q8_0x16_vnni's prepared blocks (a copy: its bytes
+// are stored +128 too) and run through its tiles, as the file-layout GEMM runs them; a last odd
+// group through the same tile with empty upper rows.
 //
 // Float order, per row and block: one FMA of d_w d_a times the block's exact integer dot, the
 // order of the file-layout GEMV and GEMM (avx2_q8_0x16.hpp), so the copy changes no bits.
@@ -75,18 +75,11 @@ struct q8_0x8_packed_kernels {
         }
     }
 
-    // Block b of a group as one half of q8_0x16_vnni's prepared block: the signed bytes back,
-    // each row's -128 * (sum of its weights), the scales as floats (q8_0x16_vnni::prepare's).
-    template <class I>
+    // Block b of a group as one half of q8_0x16_vnni's prepared block: the same bytes (+128 both),
+    // the scales as floats.
     static void unpack(const std::byte* grp, std::size_t b, q8_0x16_vnni_block::group& out) noexcept {
-        const __m256i flip = _mm256_set1_epi8(static_cast<char>(packing::bias)), ones = _mm256_set1_epi8(1);
         const std::uint8_t* q = packing::qs(grp, b);
-        __m256i sum = _mm256_setzero_si256();
-        for (std::size_t c = 0; c < packing::chunks; ++c) {
-            out.q[c] = _mm256_xor_si256(load256(q + c * packing::chunk_bytes), flip);
-            sum = I::madd_u8_i8_acc(sum, ones, out.q[c]);
-        }
-        out.bias = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), sum), 7);
+        for (std::size_t c = 0; c < packing::chunks; ++c) out.q[c] = load256(q + c * packing::chunk_bytes);
         out.d = _mm256_cvtph_ps(load128(packing::d(grp, b)));
     }
 };
@@ -105,10 +98,14 @@ struct q8_0x8_packed_policy {
         q8_0x8_packed_kernels::gemv<I>(packed, nb, g0, g1, reinterpret_cast<const quant::block_q8_0*>(a), side, y);
     }
     // Token chunks as the file-layout GEMM takes them: each chunk unpacks the groups again.
+    // token_side: the matmul's side data for q8_0 (q8_0_token_side, tile 0 with VNNI); without
+    // it each chunk makes its own.
     static void packed_gemm(const std::byte* packed, std::size_t nb, std::size_t g0, std::size_t g1, const std::byte* a,
-                            std::size_t as, std::size_t n_tokens, float* y, std::size_t ys) {
-        using tile_fn = void (*)(const q8_0x16_vnni_block*, const std::byte*, std::size_t, std::size_t, float*,
-                                 std::size_t, const detail::next_tile_prefetcher*);
+                            std::size_t as, std::size_t n_tokens, float* y, std::size_t ys,
+                            const std::byte* token_side = nullptr) {
+        static_assert(I::fused_byte_dot, "the q8_0x8 layout is read with vpdpbusd");
+        using tile_fn = void (*)(const q8_0x16_vnni_block*, const std::byte*, std::size_t, const nibble_gemm_side*,
+                                 std::size_t, float*, std::size_t, const detail::next_tile_prefetcher*);
         static constexpr auto tiles = []<std::size_t... N>(std::index_sequence<N...>) {
             return std::array<tile_fn, RN>{&q8_0x16_vnni<I>::template tile<static_cast<int>(N) + 1>...};
         }(std::make_index_sequence<RN>{});
@@ -117,24 +114,29 @@ struct q8_0x8_packed_policy {
         const std::size_t chunk = std::max<std::size_t>(RN, interleaved_token_chunk_bytes / std::max<std::size_t>(as, 1));
         for (std::size_t t0 = 0; t0 < n_tokens; t0 += chunk) {
             const std::size_t n = std::min(chunk, n_tokens - t0);
+            const auto made = q8_0_token_side<I>::at(token_side, t0, nb);
+            const nibble_gemm_side* side = made.data && made.tile == 0
+                                               ? q8_0_token_side<I>::vnni(made.data)
+                                               : gemm_side_of<I, packing::bias, quant::block_q8_0, 0>(a + t0 * as, as, n, nb);
             for (std::size_t g = g0; g < g1; g += 2) {
                 const bool pair = g + 1 < g1;
                 for (std::size_t b = 0; b < nb; ++b) {
-                    q8_0x8_packed_kernels::unpack<I>(packing::group(packed, nb, g), b, buf[b].half[0]);
-                    if (pair) q8_0x8_packed_kernels::unpack<I>(packing::group(packed, nb, g + 1), b, buf[b].half[1]);
-                    else std::memset(&buf[b].half[1], 0, sizeof buf[b].half[1]);  // no rows: zero weights, sums, scales
+                    q8_0x8_packed_kernels::unpack(packing::group(packed, nb, g), b, buf[b].half[0]);
+                    if (pair) q8_0x8_packed_kernels::unpack(packing::group(packed, nb, g + 1), b, buf[b].half[1]);
+                    else std::memset(&buf[b].half[1], 0, sizeof buf[b].half[1]);  // no rows: zero weights and scales
                 }
                 for (std::size_t t = 0; t < n; t += RN) {
                     const std::size_t m = std::min<std::size_t>(RN, n - t);
                     const std::byte* at = a + (t0 + t) * as;
                     float* yt = y + (t0 + t) * ys + 8 * (g - g0);
+                    const nibble_gemm_side* st = side + t * nb;
                     if (pair) {
-                        tiles[m - 1](buf.data(), at, as, nb, yt, ys, nullptr);
+                        tiles[m - 1](buf.data(), at, as, st, nb, yt, ys, nullptr);
                     } else {
                         // The tile writes 16 rows; the last group has 8, and the next ones may
                         // belong to another thread.
                         float tmp[RN * 16];
-                        tiles[m - 1](buf.data(), at, as, nb, tmp, 16, nullptr);
+                        tiles[m - 1](buf.data(), at, as, st, nb, tmp, 16, nullptr);
                         for (std::size_t u = 0; u < m; ++u) std::memcpy(yt + u * ys, tmp + 16 * u, 8 * sizeof(float));
                     }
                 }

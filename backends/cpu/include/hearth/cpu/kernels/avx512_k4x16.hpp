@@ -117,7 +117,7 @@ struct k4x16_policy : Base {
                            const avx2_detail::sub_block_sums* sums) {
         sums = Base::sums_or_own(a, as, n_tokens, nb, r0, r1, sums);
         const std::size_t r = avx2_detail::for_each_group<16, kernel16, typename kernel16::wblock, k4x16_block>(
-            w, ws, r0, r1, nb, [&](const k4x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
+            w, ws, r0, r1, nb, n_tokens, [&](const k4x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                 for (std::size_t t = 0; t < n_tokens; t += WideRN) {
                     const std::size_t n = std::min<std::size_t>(WideRN, n_tokens - t);
                     wide_tiles[n - 1](blocks, a + t * as, as, sums + t * nb, nb, y + t * ys + g, ys,

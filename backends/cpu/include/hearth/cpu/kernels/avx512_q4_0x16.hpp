@@ -88,7 +88,7 @@ struct q4_0x16_policy : Base {
         std::size_t r = r0;
         if (r + 16 <= r1) {
             r = avx2_detail::for_each_group<16, q4_0x16, quant::block_q4_0, q4_0x16_block>(
-                w, ws, r0, r1, nb, [&](const q4_0x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
+                w, ws, r0, r1, nb, n_tokens, [&](const q4_0x16_block* blocks, std::size_t g, const detail::next_tile_prefetcher* next) {
                     for (std::size_t t = 0; t < n_tokens; t += WideRN) {
                         const std::size_t n = std::min<std::size_t>(WideRN, n_tokens - t);
                         wide_tiles[n - 1](blocks, a + t * as, as, side + t * nb, nb, y + t * ys + g, ys,

@@ -92,7 +92,7 @@ template <class Arch> struct kernels {
     // make_token_side filled them (null when W's policy derives nothing, or for one token).
     static void rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a, std::size_t a_stride,
                      std::size_t n_tokens, float* y, std::size_t y_stride, const std::byte* side = nullptr) {
-        if (W.layout != weight_layout::file) return packed_rows(W, r0, r1, a, a_stride, n_tokens, y, y_stride);
+        if (W.layout != weight_layout::file) return packed_rows(W, r0, r1, a, a_stride, n_tokens, y, y_stride, side);
         visit_weight_type(W.type, [&](auto tc) {
             using P = policy_of<Arch, decltype(tc)::value>;
             detail::tiled_rows<P>(W.data, W.row_stride_bytes, r0, r1, a, a_stride, n_tokens, k_units_of<P>(W), y,
@@ -112,9 +112,11 @@ template <class Arch> struct kernels {
         });
     }
 
-    // rows() of a repacked matrix: whole groups of 8 rows.
+    // rows() of a repacked matrix: whole groups of 8 rows. side: as rows() takes it (the side data
+    // of W's dtype), for the packed GEMMs that read it.
     static void packed_rows(const matrix_view& W, std::size_t r0, std::size_t r1, const std::byte* a,
-                            std::size_t a_stride, std::size_t n_tokens, float* y, std::size_t y_stride) {
+                            std::size_t a_stride, std::size_t n_tokens, float* y, std::size_t y_stride,
+                            const std::byte* side = nullptr) {
         visit_packed_layout(W.layout, [&](auto tc, auto packing) {
             constexpr dtype T = decltype(tc)::value;
             constexpr std::size_t g = decltype(packing)::rows;
@@ -125,7 +127,10 @@ template <class Arch> struct kernels {
                 using P = typename resolve_format<Arch, T>::type::packed_policy;
                 const std::size_t nb = W.cols / quant::traits_block_elems(T);
                 if (n_tokens == 1) return P::packed_gemv(W.data, nb, r0 / g, r1 / g, a, y + r0);
-                P::packed_gemm(W.data, nb, r0 / g, r1 / g, a, a_stride, n_tokens, y + r0, y_stride);
+                if constexpr (requires { P::packed_gemm(W.data, nb, 0, 0, a, a_stride, n_tokens, y, y_stride, side); })
+                    P::packed_gemm(W.data, nb, r0 / g, r1 / g, a, a_stride, n_tokens, y + r0, y_stride, side);
+                else
+                    P::packed_gemm(W.data, nb, r0 / g, r1 / g, a, a_stride, n_tokens, y + r0, y_stride);
             } else {
                 throw error(errc::unsupported, std::string("cpu matmul: ") + arch_name<Arch> + " has no kernel for repacked " +
                                                    std::string(name(T)) + " weights (repack for the arch that reads them)");

@@ -73,17 +73,18 @@ struct tile_prefetcher {
     const char* ahead;
     std::size_t step;  // bytes of the tile ahead per block step
     bool far;
+    bool into_l2 = false;  // the next tile into L2 only (for_each_group's short passes)
     template <int RM>
     static tile_prefetcher make(const std::byte* w, std::size_t w_stride, std::size_t nb) noexcept {
         const std::size_t tile = RM * w_stride;
         const bool far = Reach == prefetch_reach::tile_after_next_into_l2 && tile >= far_tile_min_bytes;
-        return {reinterpret_cast<const char*>(w) + (far ? 2 : 1) * tile, nb ? tile / nb : 0, far};
+        return {reinterpret_cast<const char*>(w) + (far ? 2 : 1) * tile, nb ? tile / nb : 0, far, false};
     }
     // The lines whose start falls in [b * step, (b + 1) * step) of the tile ahead.
     void at(std::size_t b) const noexcept {
         const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(ahead) + b * step;
         for (std::uintptr_t line = (begin + 63) & ~std::uintptr_t{63}; line < begin + step; line += 64) {
-            if (far) prefetch_line<2>(reinterpret_cast<const void*>(line));
+            if (far || into_l2) prefetch_line<2>(reinterpret_cast<const void*>(line));
             else prefetch_line<3>(reinterpret_cast<const void*>(line));
         }
     }
