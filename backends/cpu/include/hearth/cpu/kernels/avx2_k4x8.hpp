@@ -105,15 +105,8 @@ inline void prepare_group(const std::byte* w, std::size_t ws, std::size_t r, std
 // walk over the nb blocks, or is null after the last group. The caller's first token tile asks
 // it for a step per block: a short prompt reads every weight once from DRAM, and those reads
 // overlap the tiles' arithmetic (requested all at once during the short unpacking pass, they
-// did not). Returns where the rows after the last whole group start.
-//
-// For a chunk of up to group_prefetch_l2_tokens tokens the next group goes into L2 only: into
-// L1, its 35 KiB (16 q8_0 rows of 2048) pushed out the prepared blocks (36 KiB) that the same
-// few tiles were reading. TinyLlama, 7-token prompt, one thread, alternating runs: Q8_0 123 ->
-// 83 ms, Q4_K_M 117 -> 96 ms; two threads Q8_0 67-74 -> 52-59 ms. At 64 tokens 6% faster for
-// Q8_0 and Q4_K_M; at 512, where many tiles reuse each group, Q4_0 was 3% slower that way.
-inline constexpr std::size_t group_prefetch_l2_tokens = 64;
-
+// did not); a chunk of up to detail::short_pass_tokens tokens asks for it into L2 only. Returns
+// where the rows after the last whole group start.
 template <int Rows, class Kernel, class WBlock, class Prepared, class Use>
 inline std::size_t for_each_group(const std::byte* w, std::size_t ws, std::size_t r0, std::size_t r1,
                                   std::size_t nb, std::size_t n_tokens, Use&& use) {
@@ -123,7 +116,7 @@ inline std::size_t for_each_group(const std::byte* w, std::size_t ws, std::size_
     for (; r + Rows <= r1; r += Rows) {
         prepare_group<Rows, Kernel, WBlock>(w, ws, r, nb, buf.data());
         auto next = detail::next_tile_prefetcher::make<Rows>(w + r * ws, ws, nb);
-        next.into_l2 = n_tokens <= group_prefetch_l2_tokens;
+        next.into_l2 = n_tokens <= detail::short_pass_tokens;
         use(static_cast<const Prepared*>(buf.data()), r, r + 2 * Rows <= r1 ? &next : nullptr);
     }
     return r;
