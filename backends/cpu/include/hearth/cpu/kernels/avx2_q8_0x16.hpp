@@ -233,10 +233,10 @@ struct q8_0x16_bytes {
 // starts at -128 * (sum of its activations), made once per matmul (nibble_gemm_side::offset):
 // the exact integer dot again, one instruction per chunk and 8 rows, where the int16 tile needs
 // two per pair of elements and the byte tile a vpsignb per chunk. The bias once sat on the
-// weights' side (a + 128 read against signed weights): every token tile then paid an xor per
-// broadcast, a third of its instructions (7-token prompt, TinyLlama Q8_0, one thread: tiles 50%
-// of the prefill, their preparation 40%). Same integer sums and float steps as q8_0x16::tile,
-// so the same bits.
+// weights' side (a + 128 read against signed weights), and every token tile paid an xor per
+// broadcast: bench_kernels_incache q8_0 GEMM8 155 -> 164 GFLOP/s without it (a 7-token prompt,
+// bound by vpdpbusd and memory, did not change). Same integer sums and float steps as
+// q8_0x16::tile, so the same bits.
 struct q8_0x16_vnni_block {
     struct group {
         __m256i q[8];  // chunk c: dword j = row j's elements 4c .. 4c + 3, each byte + 128
