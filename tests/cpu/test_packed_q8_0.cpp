@@ -87,3 +87,29 @@ TEST_CASE("packed q8_0: matmul over the packed layout gives the twin's and the f
             packed_test::check_matmul<dtype::q8_0, packing>(layout, rows_with_extremes(rows, k, 100 + std::uint32_t(k)),
                                                             rows, k, {1u, 2u, 7u, 17u}, true);
 }
+
+TEST_CASE("packed q8_0: the GEMM makes its own side data when a caller passes none", "[cpu][packed]") {
+    // cpu::matmul hands the packed GEMM the -128 * sum(a) it made once per matmul; a caller of
+    // kernels::rows that does not (bench_kernels) gets the same bits from the GEMM's own.
+    if (!packed_test::arch_reads<dtype::q8_0, packing>(layout, 64)) return;
+    const std::size_t rows = 24, k = 96, n_tokens = 7;
+    const auto w = rows_with_extremes(rows, k, 41);
+    const auto p = packed_test::pack<dtype::q8_0, packing>(w, rows, k);
+    const auto W = packed_test::packed_view<dtype::q8_0>(p, rows, k, layout);
+    const auto x = cpu_test::random_floats(n_tokens * k, 9, -2.0f, 2.0f);
+    hc::thread_pool pool(1);
+    hc::matmul_context ctx(pool);
+    std::vector<float> want(n_tokens * rows), got(n_tokens * rows, -1.0f);
+    hc::matmul<arch>(ctx, W, x.data(), k, n_tokens, want.data(), rows);
+    const std::size_t as = hearth::row_bytes(dtype::q8_0, k);
+    std::vector<std::byte> a(n_tokens * as);
+    for (std::size_t t = 0; t < n_tokens; ++t) {
+        const auto row = packed_test::activation_row<dtype::q8_0>(x.data() + t * k, k);
+        std::memcpy(a.data() + t * as, row.data(), as);
+    }
+    hc::kernels<arch>::rows(W, 0, rows, a.data(), as, n_tokens, got.data(), rows, nullptr);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        INFO("token " << i / rows << " row " << i % rows);
+        REQUIRE(got[i] == want[i]);
+    }
+}
