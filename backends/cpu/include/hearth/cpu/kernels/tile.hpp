@@ -41,11 +41,13 @@ inline constexpr std::size_t short_pass_tokens = 64;
 
 // Requests the cache lines of block b (of `bytes` bytes) of a row, each line once over a walk of
 // the row's blocks: the lines whose start falls inside block b (used to fetch the next rows'
-// weights while preparing these, a block at a time).
-template <int Locality = 3>
-inline void prefetch_block_lines(const void* row, std::size_t b, std::size_t bytes) noexcept {
+// weights while preparing these, a block at a time), into L1, or into L2 only.
+inline void prefetch_block_lines(const void* row, std::size_t b, std::size_t bytes, bool into_l2 = false) noexcept {
     const char* p = static_cast<const char*>(row);
-    for (std::size_t o = (b * bytes + 63) / 64 * 64; o < (b + 1) * bytes; o += 64) prefetch_line<Locality>(p + o);
+    for (std::size_t o = (b * bytes + 63) / 64 * 64; o < (b + 1) * bytes; o += 64) {
+        if (into_l2) prefetch_line<2>(p + o);
+        else prefetch_line<3>(p + o);
+    }
 }
 
 // GEMV reads its weights once, RM rows at a time: RM interleaved streams only a few KiB long
@@ -82,19 +84,18 @@ template <prefetch_reach Reach = prefetch_reach::next_tile_into_l1>
 struct tile_prefetcher {
     const char* ahead;
     std::size_t step;  // bytes of the tile ahead per block step
-    bool far;
-    bool into_l2 = false;  // the next tile into L2 only (short_pass_tokens)
+    bool into_l2;  // prefetcht1 (the far reach; a short GEMM chunk's next group) instead of prefetcht0
     template <int RM>
     static tile_prefetcher make(const std::byte* w, std::size_t w_stride, std::size_t nb) noexcept {
         const std::size_t tile = RM * w_stride;
         const bool far = Reach == prefetch_reach::tile_after_next_into_l2 && tile >= far_tile_min_bytes;
-        return {reinterpret_cast<const char*>(w) + (far ? 2 : 1) * tile, nb ? tile / nb : 0, far, false};
+        return {reinterpret_cast<const char*>(w) + (far ? 2 : 1) * tile, nb ? tile / nb : 0, far};
     }
     // The lines whose start falls in [b * step, (b + 1) * step) of the tile ahead.
     void at(std::size_t b) const noexcept {
         const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(ahead) + b * step;
         for (std::uintptr_t line = (begin + 63) & ~std::uintptr_t{63}; line < begin + step; line += 64) {
-            if (far || into_l2) prefetch_line<2>(reinterpret_cast<const void*>(line));
+            if (into_l2) prefetch_line<2>(reinterpret_cast<const void*>(line));
             else prefetch_line<3>(reinterpret_cast<const void*>(line));
         }
     }
@@ -201,14 +202,12 @@ inline void prepared_gemm(const std::byte* w, std::size_t w_stride, std::size_t 
         // line that starts within block b is requested with block b): a short prompt reads every
         // weight once from DRAM, and without it each row tile waited for its reads. Into L2 only
         // for a short chunk (short_pass_tokens).
+        const bool into_l2 = n_tokens <= short_pass_tokens;
         for (std::size_t i = 0; i < m; ++i) {
             const wblock* row = reinterpret_cast<const wblock*>(w + (r + i) * w_stride);
             const char* next = r + RM + i < r1 ? reinterpret_cast<const char*>(w + (r + RM + i) * w_stride) : nullptr;
             for (std::size_t b = 0; b < nb; ++b) {
-                if (next) {
-                    if (n_tokens <= short_pass_tokens) prefetch_block_lines<2>(next, b, sizeof(wblock));
-                    else prefetch_block_lines(next, b, sizeof(wblock));
-                }
+                if (next) prefetch_block_lines(next, b, sizeof(wblock), into_l2);
                 buf[i * nb + b] = F::prepare(row[b]);
             }
         }
