@@ -31,6 +31,7 @@ struct options {
     unsigned max_threads = 2;
     std::size_t tokens = 512;
     int reps = 5;
+    std::size_t gemv_cols = 4096;  // a model's shapes: TinyLlama's attention and FFN-up rows have 2048
     std::string only;  // "", "bw", "gemv" or "gemm"
     std::string types;  // comma-separated dtype names to run; "" runs each table's default list
 };
@@ -180,10 +181,11 @@ int main(int argc, char** argv) {
         else if (a == "--threads") o.max_threads = unsigned(v);
         else if (a == "--tokens") o.tokens = v;
         else if (a == "--reps") o.reps = int(v);
+        else if (a == "--cols") o.gemv_cols = v;
         else if (a == "--only") o.only = argv[i + 1];
         else if (a == "--types") o.types = argv[i + 1];
         else {
-            std::fprintf(stderr, "usage: %s [--mb N] [--threads N] [--tokens N] [--reps N] [--only bw|gemv|gemm] [--types q4_0,q8_0,...]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--mb N] [--threads N] [--tokens N] [--reps N] [--cols N (GEMV row length, a multiple of 256)] [--only bw|gemv|gemm] [--types q4_0,q8_0,...]\n", argv[0]);
             return 2;
         }
     }
@@ -208,7 +210,11 @@ int main(int argc, char** argv) {
         }
     }
 
-    const std::size_t cols = 4096;
+    const std::size_t cols = o.gemv_cols;
+    if (cols == 0 || cols % 256 != 0) {
+        std::fprintf(stderr, "--cols %zu: the GEMV row length must be a positive multiple of 256 (a K-quant super-block)\n", cols);
+        return 2;
+    }
     if (o.only.empty() || o.only == "gemv") {
         std::printf("\nGEMV (1 token), %zu columns, rows sized to %zu MB of weights. %d repetitions, each times a read\n"
                     "pass and a GEMV back to back per thread count: GB/s best; %%bw and speedup median (min-max)\n",
@@ -249,9 +255,9 @@ int main(int argc, char** argv) {
     std::printf("\n");
     for (dtype t : {dtype::q4_0, dtype::q4_1, dtype::q4_k, dtype::q6_k, dtype::q8_0, dtype::f16}) {
         if (!wanted(o, t)) continue;
-        const std::size_t rb = hearth::row_bytes(t, cols);
-        const auto m = bench::random_matrix(t, 4096, cols, 9);
-        const hc::matrix_view W{t, 4096, cols, m.data(), rb};
+        const std::size_t rb = hearth::row_bytes(t, 4096);
+        const auto m = bench::random_matrix(t, 4096, 4096, 9);
+        const hc::matrix_view W{t, 4096, 4096, m.data(), rb};
         std::printf("%-7s", std::string(hearth::name(t)).c_str());
         for (unsigned th : thread_counts) {
             hc::thread_pool pool(th);
