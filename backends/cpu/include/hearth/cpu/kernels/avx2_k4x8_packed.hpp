@@ -53,16 +53,19 @@ struct k4x8_packed_kernels {
                 for (int s = 0; s < 4; ++s) {  // sub-blocks 2s (low nibbles) and 2s + 1 (high)
                     const std::uint8_t* q = blk + 8 * s * packing::chunk_bytes;
                     if constexpr (I::fused_byte_dot) {
-                        __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+                        // The high nibbles stay in place (x & 0xf0 = 16 * value): their sums are
+                        // 16 times the nibbles' and shift back exactly, one shift per sub-block
+                        // instead of one per chunk.
+                        __m256i lo = _mm256_setzero_si256(), hi16 = _mm256_setzero_si256();
                         for (int c = 0; c < 8; ++c) {
                             if (c % 2 == 0) prefetch_line(q + c * packing::chunk_bytes);
                             const __m256i x = load256(q + c * packing::chunk_bytes);
                             lo = I::madd_u8_i8_acc(lo, _mm256_and_si256(x, low_nibbles), broadcast_dword(a + 64 * s + 4 * c));
-                            hi = I::madd_u8_i8_acc(hi, _mm256_and_si256(_mm256_srli_epi16(x, 4), low_nibbles),
-                                                   broadcast_dword(a + 64 * s + 32 + 4 * c));
+                            hi16 = I::madd_u8_i8_acc(hi16, _mm256_andnot_si256(low_nibbles, x),
+                                                     broadcast_dword(a + 64 * s + 32 + 4 * c));
                         }
                         isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(lo, scales_of(blk, 2 * s)));
-                        isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(hi, scales_of(blk, 2 * s + 1)));
+                        isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(_mm256_srai_epi32(hi16, 4), scales_of(blk, 2 * s + 1)));
                     } else {
                         // int16 sums of a sub-block's 8 chunks (|sum| <= 16 * 15 * 128 = 30720),
                         // widened by vpmaddwd against the scale in both halves of each dword.
