@@ -3,7 +3,8 @@
 // the backend's thread pool. Weights are views into the file mapping (no copy), except where the
 // arch's kernels read a repacked layout much faster (x86 q4_0 and q4_K, q8_0 with VNNI:
 // packed_layouts.hpp): such a matrix is copied into that layout, in huge pages where the OS offers
-// them (page_buffer.hpp), by its first one-token matmul (options::repack); activations
+// them (page_buffer.hpp), by its first one-token matmul (options::repack). Other matrices of at
+// least a huge page are copied as they are into huge pages then (options::huge_pages); activations
 // are f32 row-major host tensors; the KV cache is host memory in the session's dtypes.
 #include <hearth/backend.hpp>
 #include <hearth/cpu/arch.hpp>
@@ -46,7 +47,7 @@ struct host_tensor {
 // model that only reads prompts (perplexity, scoring) never pays it. Once copied, the file's pages
 // under it leave the process (mapped_file::release), so resident memory stays about the file's.
 struct repack_state {
-    weight_layout layout;                      // the layout it is copied into
+    weight_layout layout;                      // the layout it is copied into (file: the same rows, in huge pages)
     std::span<const std::byte> source;         // the matrix in the mapping
     const mapped_file* mapping = nullptr;      // where source lies (null: memory the caller owns)
     std::shared_ptr<std::byte[]> buffer;       // the copy; null until made
@@ -73,7 +74,11 @@ struct options {
     // that map it).
     bool repack = true;
     // Back the repacked copies with huge pages where the OS offers them (page_buffer.hpp: decode
-    // reads them faster; the first decode step pays for the pages). false: 4 KiB pages.
+    // reads them faster; the first decode step pays for the pages). With repack, also copy the
+    // matrices no layout repacks (q6_K, q5_K, ...; at least huge_page_bytes) unchanged into huge
+    // pages: the file's pages are mostly mapped 4 KiB at a time, and TinyLlama Q4_K_M's q6_K
+    // ffn_down decoded at 19 GB/s from them against 22-23 from the copy (one thread). false:
+    // 4 KiB pages, and such matrices stay views into the file.
     bool huge_pages = true;
 };
 
@@ -101,7 +106,7 @@ public:
         const std::size_t cols = t.ne[0], rows = t.rows();
         w.matrix = matrix_view{t.type, rows, cols, t.data.data(), t.row_bytes()};
         if (const weight_layout layout = kernels<Arch>::packed_layout(t.type, rows, cols);
-            repack_ && layout != weight_layout::file)
+            repack_ && (layout != weight_layout::file || (huge_pages_ && rows > 1 && t.data.size() >= huge_page_bytes)))
             w.repack = std::make_shared<repack_state>(repack_state{layout, t.data, t.mapping, nullptr, {}});
         if (rows == 1) {  // vectors are read element-wise by the ops: give them as f32
             if (t.type == dtype::f32) {
@@ -206,6 +211,7 @@ private:
     // resident memory is not the file's plus a whole copy of the largest matrix (TinyLlama Q8_0's
     // output matrix: 66 MiB); a last release takes the pages the runs' edges shared.
     void repack(const matrix_view& m, repack_state& st) {
+        if (st.layout == weight_layout::file) return copy_unchanged(m, st);
         const std::size_t groups = m.rows / 8, group_source_bytes = 8 * m.row_stride_bytes;
         std::shared_ptr<std::byte[]> buf = allocate_pages(kernels<Arch>::packed_bytes(st.layout, m.rows, m.cols), huge_pages_);
         pool_.parallel_for(
@@ -221,6 +227,27 @@ private:
             },
             1);
         st.packed = matrix_view{m.type, m.rows, m.cols, buf.get(), m.row_stride_bytes, st.layout};
+        st.buffer = std::move(buf);
+        if (st.mapping) st.mapping->release(st.source);
+    }
+
+    // The matrix m's bytes as they are into huge pages, in runs split over the pool, each run's
+    // mapped pages released once copied (as repack does).
+    void copy_unchanged(const matrix_view& m, repack_state& st) {
+        const std::size_t bytes = st.source.size();
+        std::shared_ptr<std::byte[]> buf = allocate_pages(bytes, huge_pages_);
+        constexpr std::size_t run = std::size_t{1} << 20;
+        pool_.parallel_for(
+            (bytes + run - 1) / run,
+            [&](unsigned, std::size_t r0, std::size_t r1) {
+                for (std::size_t r = r0; r < r1; ++r) {
+                    const std::size_t at = r * run, n = std::min(run, bytes - at);
+                    std::memcpy(buf.get() + at, m.data + at, n);
+                    if (st.mapping) st.mapping->release(std::span(m.data + at, n));
+                }
+            },
+            1);
+        st.packed = matrix_view{m.type, m.rows, m.cols, buf.get(), m.row_stride_bytes, weight_layout::file};
         st.buffer = std::move(buf);
         if (st.mapping) st.mapping->release(st.source);
     }
