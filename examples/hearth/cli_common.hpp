@@ -37,8 +37,9 @@ struct model_options {
                      "CPU: read every weight in place from the file mapping (zero copy), not repacked into the "
                      "layout its kernels read fastest (x86: q4_0, q4_K; q8_0 with AVX-512 VNNI)");
         cmd.add_flag("--no-huge-pages", no_huge_pages,
-                     "CPU: keep repacked weights in ordinary pages (huge pages decode faster; the first decode "
-                     "step pays for faulting them in)");
+                     "CPU: keep repacked weights in ordinary pages, and other weights in the file mapping (by "
+                     "default matrices of 2 MiB or more are copied into huge pages, which decode faster; the first "
+                     "decode step pays for the copy)");
         cmd.add_option("-c,--ctx-size", context, "context size in tokens")->capture_default_str();
         if (with_cache) {
             cmd.add_option("--cache-type-k", cache_k, "K cache type: f32, f16, q8_0, q4_0")->capture_default_str();
