@@ -91,7 +91,7 @@ TEST_CASE("packed q4_0: get_rows reads a packed table as the file's", "[cpu][pac
                                                       cpu_test::quantized_rows<dtype::q4_0>(rows, k, 9), rows, k);
 }
 
-TEST_CASE("packed q4_0: the backend repacks a q4_0 matrix on its first one-token matmul", "[cpu][packed]") {
+TEST_CASE("packed q4_0: the backend repacks a q4_0 matrix on its second one-token matmul", "[cpu][packed]") {
     const bool packs = hc::kernels<arch>::packed_layout(dtype::q4_0, 8, 64) == hc::weight_layout::q4_0x8;
     auto view_of = [](const std::vector<std::byte>& bytes, dtype t, std::uint64_t rows, std::uint64_t cols) {
         return hearth::gguf::tensor_view{"w", t, 2, {cols, rows, 1, 1}, 0, bytes};
@@ -117,10 +117,14 @@ TEST_CASE("packed q4_0: the backend repacks a q4_0 matrix on its first one-token
     // A prompt reads the file's rows: no copy yet, and the same bits as without repacking.
     CHECK(run(repacking, a, 3, x, 16) == run(in_place, b, 3, x, 16));
     CHECK_FALSE(a.repacked());
-    // The first token copies it where the arch's kernels read the packed layout.
+    // The first one-token matmul (a prompt's logits, or the first decode step) still reads the
+    // file's rows; the second copies it where the arch's kernels read the packed layout.
+    CHECK(run(repacking, a, 1, x, 16) == run(in_place, b, 1, x, 16));
+    CHECK_FALSE(a.repacked());
     const auto one = run(repacking, a, 1, x, 16);
     CHECK(a.repacked() == packs);
     CHECK_FALSE(b.repacked());
+    run(repacking, c, 1, x, 12);
     run(repacking, c, 1, x, 12);
     CHECK_FALSE(c.repacked());
     // From then on prompts and tokens read the copy: one token the same bits in a batch, and

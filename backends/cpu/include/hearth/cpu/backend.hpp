@@ -3,7 +3,7 @@
 // the backend's thread pool. Weights are views into the file mapping (no copy), except where the
 // arch's kernels read a repacked layout much faster (x86 q4_0 and q4_K, q8_0 with VNNI:
 // packed_layouts.hpp): such a matrix is copied into that layout, in huge pages where the OS offers
-// them (page_buffer.hpp), by its first one-token matmul (options::repack). Other matrices of at
+// them (page_buffer.hpp), by its second one-token matmul (options::repack). Other matrices of at
 // least a huge page are copied as they are into huge pages then (options::huge_pages); activations
 // are f32 row-major host tensors; the KV cache is host memory in the session's dtypes.
 #include <hearth/backend.hpp>
@@ -40,18 +40,24 @@ struct host_tensor {
     float* row(std::size_t i) const { return data + i * stride; }
 };
 
-// A matrix the backend repacks on first use for one token (decode), not at load: the copy costs
+// A matrix the backend repacks when decode reads it (one token at a time), not at load: the copy costs
 // a pass over the weights and, above all, fresh memory (on the development VM, faulting in 607 MB
 // took 300 ms), and done at load it tripled the time to a first token (1 thread, TinyLlama Q4_0:
 // 0.20 -> 0.53 s). A prompt does not need it (the GEMM unpacks the file's rows as fast), so a
 // model that only reads prompts (perplexity, scoring) never pays it. Once copied, the file's pages
 // under it leave the process (mapped_file::release), so resident memory stays about the file's.
+//
+// The copy waits for the matrix's second one-token matmul: a prompt's logits are one (only its
+// last token's are computed), and copying the output matrix there delayed the first token
+// (TinyLlama Q8_0, one thread: 70 MB, about 30 ms of a 160 ms first token). So the first decode
+// step reads the file's rows and the second reads the copies.
 struct repack_state {
     weight_layout layout;                      // the layout it is copied into (file: the same rows, in huge pages)
     std::span<const std::byte> source;         // the matrix in the mapping
     const mapped_file* mapping = nullptr;      // where source lies (null: memory the caller owns)
     std::shared_ptr<std::byte[]> buffer;       // the copy; null until made
     matrix_view packed{};
+    unsigned one_token_reads = 0;              // one-token matmuls so far (the copy is made at the second)
 };
 
 // A weight as the file has it, plus an f32 copy for small vectors stored in another type, and for
@@ -60,7 +66,7 @@ struct host_weight {
     matrix_view matrix{};            // rows x cols in the file's dtype and layout (1 row for vectors)
     const float* f32 = nullptr;      // the values as f32, for vectors (norm weights, biases)
     std::shared_ptr<std::vector<float>> owned;  // backing for f32 when the file's type is not f32
-    std::shared_ptr<repack_state> repack;       // set when matrix is repacked on first decode
+    std::shared_ptr<repack_state> repack;       // set when matrix is repacked for decode
     std::size_t elements() const { return matrix.rows * matrix.cols; }
     // Whether matmul reads a repacked copy now (not synchronised with a matmul on another thread).
     bool repacked() const noexcept { return repack && repack->buffer; }
@@ -69,12 +75,12 @@ struct host_weight {
 struct options {
     unsigned threads = 0;  // 0: one per hardware thread
     // Copy the weights whose kernels read a repacked layout faster into that layout, on their
-    // first one-token matmul (x86 q4_0, q4_K, q8_0 with VNNI: decode 1.2-1.3x on one core). false
+    // second one-token matmul (x86 q4_0, q4_K, q8_0 with VNNI: decode 1.2-1.3x on one core). false
     // keeps every weight a view into the file mapping (zero copy, pages shared between processes
     // that map it).
     bool repack = true;
     // Back the repacked copies with huge pages where the OS offers them (page_buffer.hpp: decode
-    // reads them faster; the first decode step pays for the pages). With repack, also copy the
+    // reads them faster; the decode step that copies them pays for the pages). With repack, also copy the
     // matrices no layout repacks (q6_K, q5_K, ...; at least huge_page_bytes) unchanged into huge
     // pages: the file's pages are mostly mapped 4 KiB at a time, and TinyLlama Q4_K_M's q6_K
     // ffn_down decoded at 19 GB/s from them against 22-23 from the copy (one thread). false:
@@ -198,11 +204,12 @@ public:
 
 private:
     // The matrix matmul reads for n_tokens tokens: the repacked copy once made, made here by the
-    // first one-token call (under scratch_mutex_, so once), else the file's rows.
+    // second one-token call (under scratch_mutex_, so once; repack_state says why not the first),
+    // else the file's rows.
     const matrix_view& matrix_for(const weight& w, std::size_t n_tokens) {
         if (!w.repack) return w.matrix;
         repack_state& st = *w.repack;
-        if (!st.buffer && n_tokens == 1) repack(w.matrix, st);
+        if (!st.buffer && n_tokens == 1 && ++st.one_token_reads >= 2) repack(w.matrix, st);
         return st.buffer ? st.packed : w.matrix;
     }
 
