@@ -56,6 +56,32 @@ inline std::shared_ptr<std::byte[]> allocate_pages(std::size_t bytes, bool huge_
     return {static_cast<std::byte*>(::operator new[](bytes, line)), [](std::byte* q) { ::operator delete[](q, line); }};
 }
 
+// One allocate_pages reservation handed out as consecutive buffers, in the order they are asked
+// for: a model's decode copies (the CPU backend's repacked matrices). Why: each mapping of its own
+// ends in 4 KiB pages after its last whole huge page (TinyLlama Q4_K_M: 44 of 478 repacked MB),
+// and a matrix under a huge page (a 256-row attention matrix: 295 KB) gets none at all; one
+// reservation is huge pages but for its own end. The reservation costs address space, not
+// memory: a page is backed when first written. It is given back when the arena and every buffer
+// it handed out are gone (each buffer shares ownership of the arena).
+class page_arena : public std::enable_shared_from_this<page_arena> {
+public:
+    page_arena(std::size_t capacity, bool huge_pages) : region_(allocate_pages(capacity, huge_pages)), capacity_(capacity) {}
+
+    // `bytes` at the next 64-byte boundary, or null when the arena has not that much left.
+    std::shared_ptr<std::byte[]> take(std::size_t bytes) {
+        const std::size_t at = (used_ + 63) / 64 * 64;
+        if (at > capacity_ || bytes > capacity_ - at) return nullptr;
+        used_ = at + bytes;
+        return std::shared_ptr<std::byte[]>(shared_from_this(), region_.get() + at);
+    }
+    std::size_t capacity() const noexcept { return capacity_; }
+    std::size_t used() const noexcept { return used_; }
+
+private:
+    std::shared_ptr<std::byte[]> region_;
+    std::size_t capacity_ = 0, used_ = 0;
+};
+
 // A fixed-size byte buffer that reads as zeros, whose pages the OS provides on first touch (an
 // anonymous mapping where there is mmap): a buffer sized for the worst case, such as a K/V cache
 // for the whole context, costs resident memory and page faults only for what is written. A

@@ -113,7 +113,11 @@ public:
         w.matrix = matrix_view{t.type, rows, cols, t.data.data(), t.row_bytes()};
         if (const weight_layout layout = kernels<Arch>::packed_layout(t.type, rows, cols);
             repack_ && (layout != weight_layout::file || (huge_pages_ && rows > 1 && t.data.size() >= huge_page_bytes)))
+        {
             w.repack = std::make_shared<repack_state>(repack_state{layout, t.data, t.mapping, nullptr, {}});
+            std::lock_guard<std::mutex> lock(scratch_mutex_);
+            unplaced_copy_bytes_ += copy_bytes(w.matrix, layout) + 64;
+        }
         if (rows == 1) {  // vectors are read element-wise by the ops: give them as f32
             if (t.type == dtype::f32) {
                 w.f32 = reinterpret_cast<const float*>(t.data.data());
@@ -220,7 +224,7 @@ private:
     void repack(const matrix_view& m, repack_state& st) {
         if (st.layout == weight_layout::file) return copy_unchanged(m, st);
         const std::size_t groups = m.rows / 8, group_source_bytes = 8 * m.row_stride_bytes;
-        std::shared_ptr<std::byte[]> buf = allocate_pages(kernels<Arch>::packed_bytes(st.layout, m.rows, m.cols), huge_pages_);
+        std::shared_ptr<std::byte[]> buf = copy_buffer(copy_bytes(m, st.layout));
         pool_.parallel_for(
             groups,
             [&](unsigned, std::size_t g0, std::size_t g1) {
@@ -238,11 +242,32 @@ private:
         if (st.mapping) st.mapping->release(st.source);
     }
 
+    // The bytes of m's copy in `layout`.
+    static std::size_t copy_bytes(const matrix_view& m, weight_layout layout) {
+        return layout == weight_layout::file ? m.rows * m.row_stride_bytes : kernels<Arch>::packed_bytes(layout, m.rows, m.cols);
+    }
+
+    // Memory for a copy of `bytes`: with huge pages, the next run of the arena the model's copies
+    // share (page_arena: one mapping, huge pages to its end, in the order decode reads the
+    // matrices), sized at the first copy for every matrix loaded and not yet copied; else, or when
+    // the arena is full (weights loaded after it was made), a mapping of its own.
+    std::shared_ptr<std::byte[]> copy_buffer(std::size_t bytes) {
+        unplaced_copy_bytes_ -= std::min(unplaced_copy_bytes_, bytes + 64);
+        if (!huge_pages_) return allocate_pages(bytes, false);
+        std::shared_ptr<page_arena> arena = arena_.lock();
+        if (!arena) {
+            arena = std::make_shared<page_arena>(unplaced_copy_bytes_ + bytes + 64, true);
+            arena_ = arena;
+        }
+        if (auto buf = arena->take(bytes)) return buf;
+        return allocate_pages(bytes, true);
+    }
+
     // The matrix m's bytes as they are into huge pages, in runs split over the pool, each run's
     // mapped pages released once copied (as repack does).
     void copy_unchanged(const matrix_view& m, repack_state& st) {
-        const std::size_t bytes = st.source.size();
-        std::shared_ptr<std::byte[]> buf = allocate_pages(bytes, huge_pages_);
+        const std::size_t bytes = copy_bytes(m, weight_layout::file);
+        std::shared_ptr<std::byte[]> buf = copy_buffer(bytes);
         constexpr std::size_t run = std::size_t{1} << 20;
         pool_.parallel_for(
             (bytes + run - 1) / run,
@@ -279,6 +304,10 @@ private:
     std::vector<attention_scratch> attn_scratch_;
     bool repack_ = true;
     bool huge_pages_ = true;
+    // The copies decode will make (repack_state) of the weights loaded so far: the size of the next
+    // arena. The arena lives while its copies do (the backend only watches it).
+    std::size_t unplaced_copy_bytes_ = 0;
+    std::weak_ptr<page_arena> arena_;
 };
 
 }  // namespace cpu
