@@ -67,9 +67,13 @@ class page_arena : public std::enable_shared_from_this<page_arena> {
 public:
     page_arena(std::size_t capacity, bool huge_pages) : region_(allocate_pages(capacity, huge_pages)), capacity_(capacity) {}
 
-    // `bytes` at the next 64-byte boundary, or null when the arena has not that much left.
+    static constexpr std::size_t alignment = 64;  // a cache line
+    // The most of an arena's capacity a buffer of `bytes` takes (its size and the alignment gap).
+    static constexpr std::size_t footprint(std::size_t bytes) noexcept { return bytes + alignment; }
+
+    // `bytes` at the next alignment boundary, or null when the arena has not that much left.
     std::shared_ptr<std::byte[]> take(std::size_t bytes) {
-        const std::size_t at = (used_ + 63) / 64 * 64;
+        const std::size_t at = (used_ + alignment - 1) / alignment * alignment;
         if (at > capacity_ || bytes > capacity_ - at) return nullptr;
         used_ = at + bytes;
         return std::shared_ptr<std::byte[]>(shared_from_this(), region_.get() + at);

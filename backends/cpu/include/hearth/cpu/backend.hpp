@@ -111,12 +111,12 @@ public:
         weight w;
         const std::size_t cols = t.ne[0], rows = t.rows();
         w.matrix = matrix_view{t.type, rows, cols, t.data.data(), t.row_bytes()};
-        if (const weight_layout layout = kernels<Arch>::packed_layout(t.type, rows, cols);
-            repack_ && (layout != weight_layout::file || (huge_pages_ && rows > 1 && t.data.size() >= huge_page_bytes)))
-        {
+        const weight_layout layout = kernels<Arch>::packed_layout(t.type, rows, cols);
+        const bool copy_unchanged = huge_pages_ && rows > 1 && t.data.size() >= huge_page_bytes;
+        if (repack_ && (layout != weight_layout::file || copy_unchanged)) {
             w.repack = std::make_shared<repack_state>(repack_state{layout, t.data, t.mapping, nullptr, {}});
             std::lock_guard<std::mutex> lock(scratch_mutex_);
-            unplaced_copy_bytes_ += copy_bytes(w.matrix, layout) + 64;
+            unplaced_copy_bytes_ += page_arena::footprint(copy_bytes(w.matrix, layout));
         }
         if (rows == 1) {  // vectors are read element-wise by the ops: give them as f32
             if (t.type == dtype::f32) {
@@ -217,23 +217,24 @@ private:
         return st.buffer ? st.packed : w.matrix;
     }
 
-    // The matrix m into st.layout (groups of 8 interleaved rows), the groups split over the pool.
-    // The mapping's pages under each run of groups are released once it is copied, so the peak
-    // resident memory is not the file's plus a whole copy of the largest matrix (TinyLlama Q8_0's
-    // output matrix: 66 MiB); a last release takes the pages the runs' edges shared.
+    // The matrix m into st.layout: groups of 8 interleaved rows, or (file) its rows unchanged, in
+    // runs of about 1 MiB split over the pool. The mapping's pages under each run are released
+    // once it is copied, so the peak resident memory is not the file's plus a whole copy of the
+    // largest matrix (TinyLlama Q8_0's output matrix: 66 MiB); a last release takes the pages the
+    // runs' edges shared.
     void repack(const matrix_view& m, repack_state& st) {
-        if (st.layout == weight_layout::file) return copy_unchanged(m, st);
-        const std::size_t groups = m.rows / 8, group_source_bytes = 8 * m.row_stride_bytes;
+        const bool unchanged = st.layout == weight_layout::file;
+        const std::size_t unit_rows = unchanged ? 1 : 8, unit_bytes = unit_rows * m.row_stride_bytes;
+        const std::size_t units_per_run = std::max<std::size_t>(1, (std::size_t{1} << 20) / unit_bytes);
         std::shared_ptr<std::byte[]> buf = copy_buffer(copy_bytes(m, st.layout));
         pool_.parallel_for(
-            groups,
-            [&](unsigned, std::size_t g0, std::size_t g1) {
-                constexpr std::size_t run = 64;  // groups per release: 1 MiB of a 2048-column q8_0 matrix
-                for (std::size_t g = g0; g < g1; g += run) {
-                    const std::size_t e = std::min(g + run, g1);
-                    kernels<Arch>::pack(st.layout, m.data, m.row_stride_bytes, m.cols, g, e, buf.get());
-                    if (st.mapping)
-                        st.mapping->release(std::span(m.data + g * group_source_bytes, (e - g) * group_source_bytes));
+            m.rows / unit_rows,
+            [&](unsigned, std::size_t u0, std::size_t u1) {
+                for (std::size_t u = u0; u < u1; u += units_per_run) {
+                    const std::size_t e = std::min(u + units_per_run, u1);
+                    if (unchanged) std::memcpy(buf.get() + u * unit_bytes, m.data + u * unit_bytes, (e - u) * unit_bytes);
+                    else kernels<Arch>::pack(st.layout, m.data, m.row_stride_bytes, m.cols, u, e, buf.get());
+                    if (st.mapping) st.mapping->release(std::span(m.data + u * unit_bytes, (e - u) * unit_bytes));
                 }
             },
             1);
@@ -252,36 +253,16 @@ private:
     // matrices), sized at the first copy for every matrix loaded and not yet copied; else, or when
     // the arena is full (weights loaded after it was made), a mapping of its own.
     std::shared_ptr<std::byte[]> copy_buffer(std::size_t bytes) {
-        unplaced_copy_bytes_ -= std::min(unplaced_copy_bytes_, bytes + 64);
+        const std::size_t footprint = page_arena::footprint(bytes);
+        unplaced_copy_bytes_ -= std::min(unplaced_copy_bytes_, footprint);
         if (!huge_pages_) return allocate_pages(bytes, false);
         std::shared_ptr<page_arena> arena = arena_.lock();
         if (!arena) {
-            arena = std::make_shared<page_arena>(unplaced_copy_bytes_ + bytes + 64, true);
+            arena = std::make_shared<page_arena>(unplaced_copy_bytes_ + footprint, true);
             arena_ = arena;
         }
         if (auto buf = arena->take(bytes)) return buf;
         return allocate_pages(bytes, true);
-    }
-
-    // The matrix m's bytes as they are into huge pages, in runs split over the pool, each run's
-    // mapped pages released once copied (as repack does).
-    void copy_unchanged(const matrix_view& m, repack_state& st) {
-        const std::size_t bytes = copy_bytes(m, weight_layout::file);
-        std::shared_ptr<std::byte[]> buf = copy_buffer(bytes);
-        constexpr std::size_t run = std::size_t{1} << 20;
-        pool_.parallel_for(
-            (bytes + run - 1) / run,
-            [&](unsigned, std::size_t r0, std::size_t r1) {
-                for (std::size_t r = r0; r < r1; ++r) {
-                    const std::size_t at = r * run, n = std::min(run, bytes - at);
-                    std::memcpy(buf.get() + at, m.data + at, n);
-                    if (st.mapping) st.mapping->release(std::span(m.data + at, n));
-                }
-            },
-            1);
-        st.packed = matrix_view{m.type, m.rows, m.cols, buf.get(), m.row_stride_bytes, weight_layout::file};
-        st.buffer = std::move(buf);
-        if (st.mapping) st.mapping->release(st.source);
     }
 
     // Row-wise ops: one row per token; split across the pool only when there are many.
